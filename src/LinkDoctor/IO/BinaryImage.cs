@@ -1,0 +1,93 @@
+using System.IO.MemoryMappedFiles;
+using Microsoft.Win32.SafeHandles;
+
+namespace LinkDoctor.IO;
+
+/// <summary>
+/// The bytes of one file, and their only owner. Small files are read into an array; larger ones are
+/// memory-mapped read-only, so a command touches only the pages of the tables it reads.
+/// Views (<c>ElfFile</c> …) borrow <see cref="Span"/> and never copy it.
+/// </summary>
+public sealed unsafe class BinaryImage : IDisposable
+{
+    /// <summary>Files up to this size are read with one read(2); above it they are mapped.</summary>
+    public const int MapThreshold = 64 * 1024;
+
+    private readonly byte[]? _array;
+    private readonly MemoryMappedFile? _map;
+    private readonly MemoryMappedViewAccessor? _view;
+    private byte* _pointer;
+    private readonly int _length;
+
+    private BinaryImage(string path, byte[] array)
+    {
+        Path = path;
+        _array = array;
+        _length = array.Length;
+    }
+
+    private BinaryImage(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, int length)
+    {
+        Path = path;
+        _map = map;
+        _view = view;
+        _length = length;
+        byte* p = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+        _pointer = p + view.PointerOffset;
+    }
+
+    /// <summary>The path the image was opened from (as given, for messages).</summary>
+    public string Path { get; }
+
+    public int Length => _length;
+
+    public ReadOnlySpan<byte> Span => _array is not null ? _array : new ReadOnlySpan<byte>(_pointer, _length);
+
+    /// <summary>An image over bytes already in memory (tests, embedded data).</summary>
+    public static BinaryImage FromBytes(string path, byte[] bytes) => new(path, bytes);
+
+    /// <summary>Opens a regular file. Throws <see cref="BinaryFormatException"/> for files that are not regular or too large.</summary>
+    public static BinaryImage Open(string path)
+    {
+        using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        long length = RandomAccess.GetLength(handle);
+        if (length > int.MaxValue)
+            BinaryFormatException.Throw($"file too large ({length} bytes)");
+        if (length <= MapThreshold)
+        {
+            var bytes = GC.AllocateUninitializedArray<byte>((int)length);
+            int read = 0;
+            while (read < bytes.Length)
+            {
+                int n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
+                if (n <= 0) break;
+                read += n;
+            }
+            if (read != bytes.Length) Array.Resize(ref bytes, read);
+            return new BinaryImage(path, bytes);
+        }
+        var map = MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+        try
+        {
+            var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+            return new BinaryImage(path, map, view, (int)length);
+        }
+        catch
+        {
+            map.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_view is not null && _pointer != null)
+        {
+            _pointer = null;
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            _view.Dispose();
+            _map!.Dispose();
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using LinkDoctor.Formats.Elf;
+
+namespace LinkDoctor.IO;
+
+/// <summary>Expands command-line operands: files as given; directories (with recursion) into the ELF files below them.</summary>
+public static class FileWalker
+{
+    /// <summary>
+    /// Files named on the command line are kept as they are (errors are reported for them). Below a directory,
+    /// only regular files that start with the ELF magic are kept; symbolic links are not followed, so each
+    /// file is reported once.
+    /// </summary>
+    public static List<string> Expand(IEnumerable<string> operands, bool recursive, List<(string Path, string Error)> errors)
+    {
+        var files = new List<string>();
+        foreach (var op in operands)
+        {
+            if (Directory.Exists(op))
+            {
+                if (!recursive) { errors.Add((op, "Is a directory (use -r)")); continue; }
+                Walk(op, files);
+            }
+            else files.Add(op);
+        }
+        return files;
+    }
+
+    private static void Walk(string dir, List<string> files)
+    {
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = true,
+            IgnoreInaccessible = true,
+            AttributesToSkip = FileAttributes.ReparsePoint,
+            ReturnSpecialDirectories = false,
+        };
+        var found = new List<string>();
+        foreach (var f in Directory.EnumerateFiles(dir, "*", options)) found.Add(f);
+        found.Sort(StringComparer.Ordinal);
+        var keep = new bool[found.Count];
+        Parallel.For(0, found.Count, i => keep[i] = StartsWithElfMagic(found[i]));
+        for (int i = 0; i < found.Count; i++) if (keep[i]) files.Add(found[i]);
+    }
+
+    /// <summary>Reads 4 bytes: true for a regular file that starts with the ELF magic.</summary>
+    public static bool StartsWithElfMagic(string path)
+    {
+        try
+        {
+            using var h = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            Span<byte> magic = stackalloc byte[4];
+            return RandomAccess.Read(h, magic, 0) == 4 && ElfFile.HasElfMagic(magic);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

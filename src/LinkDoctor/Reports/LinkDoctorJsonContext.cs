@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+
+namespace LinkDoctor.Reports;
+
+/// <summary>Source-generated JSON (no reflection, NativeAOT-safe). camelCase names; see the README for the schema.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(List<InspectReport>))]
+[JsonSerializable(typeof(List<SymbolReport>))]
+public sealed partial class LinkDoctorJsonContext : JsonSerializerContext;

@@ -1,0 +1,66 @@
+using LinkDoctor.Formats.Elf;
+using LinkDoctor.IO;
+using static LinkDoctor.Formats.Elf.ElfNative;
+
+namespace LinkDoctor.Reports;
+
+/// <summary>What <c>symbols</c> lists.</summary>
+public sealed record SymbolOptions(bool All = false, bool DefinedOnly = false, bool UndefinedOnly = false);
+
+/// <summary>Lists symbols like <c>nm -D</c> / <c>objdump -T</c>, with versions (<c>name@VER</c>, <c>name@@VER</c>).</summary>
+public static class SymbolLister
+{
+    public static List<SymbolReport> List(string path, SymbolOptions options)
+    {
+        var list = new List<SymbolReport>();
+        string? error = FileErrors.Capture(() =>
+        {
+            using var image = BinaryImage.Open(path);
+            var elf = ElfFile.Open(image);
+            AddTable(list, elf, elf.DynamicSymbols, ".dynsym", path, options);
+            if (options.All) AddTable(list, elf, elf.Symbols, ".symtab", path, options);
+        });
+        if (error is not null) return [new SymbolReport { Path = path, Error = error }];
+        return list;
+    }
+
+    private static void AddTable(List<SymbolReport> list, ElfFile elf, ElfSymbolTable? table, string tableName, string path, SymbolOptions options)
+    {
+        if (table is null) return;
+        bool dynamic = table.IsDynamic;
+        // Entry 0 is the reserved null symbol; nm and objdump leave it out.
+        for (int i = 1; i < table.Count; i++)
+        {
+            var s = table[i];
+            if (options.DefinedOnly && !s.IsDefined) continue;
+            if (options.UndefinedOnly && s.IsDefined) continue;
+            var version = dynamic ? elf.Versions.GetSymbolVersion(s) : null;
+            list.Add(new SymbolReport
+            {
+                Path = path,
+                Table = tableName,
+                Index = i,
+                Name = table.GetName(s),
+                Version = version?.Name,
+                DefaultVersion = version?.IsDefault ?? false,
+                Defined = s.IsDefined,
+                Binding = SymbolBindingName(s.Binding),
+                Type = SymbolTypeName(s.Type),
+                Visibility = VisibilityName(s.Visibility),
+                Section = SectionIndexName(s.SectionIndex),
+                Value = s.Value,
+                Size = s.Size,
+            });
+        }
+    }
+
+    /// <summary>The st_shndx column as readelf prints it: UND, ABS, COM or the number.</summary>
+    public static string SectionIndexName(ushort shndx) => shndx switch
+    {
+        SHN_UNDEF => "UND",
+        SHN_ABS => "ABS",
+        SHN_COMMON => "COM",
+        SHN_XINDEX => "XINDEX",
+        _ => shndx.ToString(),
+    };
+}
