@@ -34,7 +34,7 @@ public static class SymbolLister
             var s = table[i];
             if (options.DefinedOnly && !s.IsDefined) continue;
             if (options.UndefinedOnly && s.IsDefined) continue;
-            var version = dynamic ? elf.Versions.GetSymbolVersion(s) : null;
+            var version = dynamic ? elf.Versions.GetDisplayVersion(s, table.GetNameBytes(s)) : null;
             list.Add(new SymbolReport
             {
                 Path = path,

@@ -261,7 +261,11 @@ public sealed partial class ElfFile
             if (_interpreterRead) return _interpreter;
             var ph = FindProgramHeader(PT_INTERP);
             if (ph is { } interp)
-                _interpreter = Encoding.UTF8.GetString(CString(SegmentData(interp)));
+            {
+                // An empty PT_INTERP (debug-info files keep the header but not the bytes) names nothing.
+                if (interp.FileSize == 0) AddAnomaly("ELF012", "PT_INTERP has no file contents (p_filesz 0)");
+                else _interpreter = Encoding.UTF8.GetString(CString(SegmentData(interp)));
+            }
             _interpreterRead = true;
             return _interpreter;
         }

@@ -97,6 +97,19 @@ public sealed class ElfVersionInfo
         return null;
     }
 
+    /// <summary>
+    /// The version as nm and readelf display it: like <see cref="GetSymbolVersion"/>, except for the absolute
+    /// symbols the linker emits to name a version node (<c>LLVM_14</c> in version LLVM_14), shown bare.
+    /// </summary>
+    public ElfSymbolVersion? GetDisplayVersion(in ElfSymbol symbol, ReadOnlySpan<byte> name)
+    {
+        var v = GetSymbolVersion(symbol);
+        if (v is { IsReference: false } d && symbol.SectionIndex == SHN_ABS && symbol.Value == 0
+            && name.Length == System.Text.Encoding.UTF8.GetByteCount(d.Name) && System.Text.Encoding.UTF8.GetString(name) == d.Name)
+            return null;
+        return v;
+    }
+
     internal static ElfVersionInfo Read(ElfFile file)
     {
         var dyn = file.Dynamic;
