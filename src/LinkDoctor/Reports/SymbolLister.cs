@@ -40,7 +40,7 @@ public static class SymbolLister
                 Path = path,
                 Table = tableName,
                 Index = i,
-                Name = table.GetName(s),
+                Name = table.GetDisplayName(s),
                 Version = version?.Name,
                 DefaultVersion = version?.IsDefault ?? false,
                 Defined = s.IsDefined,

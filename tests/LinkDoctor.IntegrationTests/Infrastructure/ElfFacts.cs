@@ -13,6 +13,25 @@ public sealed record ElfFacts(string Path, List<string> Lines)
     public static ElfFacts FromLinkDoctor(string path)
     {
         using var image = BinaryImage.Open(path);
+        return FromLinkDoctor(path, image);
+    }
+
+    /// <summary>
+    /// The facts of the same file with its section header table removed (e_shoff, e_shnum, e_shstrndx zeroed,
+    /// as binutils 2.41 objcopy --strip-section-headers does): everything must then come from PT_DYNAMIC.
+    /// </summary>
+    public static ElfFacts FromLinkDoctorWithoutSections(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        bool is64 = bytes[4] == 2;
+        bytes.AsSpan(is64 ? 40 : 32, is64 ? 8 : 4).Clear();        // e_shoff
+        bytes.AsSpan(is64 ? 58 : 46, 6).Clear();                   // e_shentsize, e_shnum, e_shstrndx
+        using var image = BinaryImage.FromBytes(path, bytes);
+        return FromLinkDoctor(path, image);
+    }
+
+    public static ElfFacts FromLinkDoctor(string path, BinaryImage image)
+    {
         var elf = ElfFile.Open(image);
         var lines = new List<string>();
         if (elf.Interpreter is { } interp) lines.Add("interp " + interp);
@@ -29,7 +48,7 @@ public sealed record ElfFacts(string Path, List<string> Lines)
             foreach (var s in syms.All())
             {
                 var v = elf.Versions.GetDisplayVersion(s, syms.GetNameBytes(s));
-                lines.Add(SymbolLine(s.Index, syms.GetName(s), v?.Suffix ?? "", s.IsDefined, ElfNative.SymbolBindingName(s.Binding), ElfNative.SymbolTypeName(s.Type)));
+                lines.Add(SymbolLine(s.Index, syms.GetDisplayName(s), v?.Suffix ?? "", s.IsDefined, ElfNative.SymbolBindingName(s.Binding), ElfNative.SymbolTypeName(s.Type)));
             }
         }
         foreach (var f in elf.Versions.Needs)

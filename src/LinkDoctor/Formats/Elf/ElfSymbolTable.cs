@@ -68,6 +68,25 @@ public sealed class ElfSymbolTable
         return Encoding.UTF8.GetString(GetNameBytes(symbol));
     }
 
+    /// <summary>
+    /// The name as readelf and nm display it: an unnamed STT_SECTION symbol shows the name of its section
+    /// (when the file still has section headers).
+    /// </summary>
+    public string GetDisplayName(in ElfSymbol symbol)
+    {
+        if (symbol.Type == STT_SECTION && symbol.NameOffset == 0 && symbol.SectionIndex is > SHN_UNDEF and < SHN_LORESERVE
+            && _file.Header.ShOff != 0)
+        {
+            try
+            {
+                var sections = _file.Sections;
+                if (symbol.SectionIndex < sections.Count) return sections[symbol.SectionIndex].Name;
+            }
+            catch (BinaryFormatException) { }
+        }
+        return GetName(symbol);
+    }
+
     /// <summary>Finds the first symbol named <paramref name="name"/> (UTF-8 bytes), comparing bytes, not strings.</summary>
     public bool TryFind(ReadOnlySpan<byte> name, out ElfSymbol symbol)
     {
@@ -152,6 +171,13 @@ public sealed class ElfSymbolTable
         {
             count = GnuHashSymbolCount(file, gnuAddr);
             source = "DT_GNU_HASH";
+            // A GNU hash table covers only the symbols it hashes (none, in a typical PIE), so the unhashed
+            // imports below symoffset are bounded by the relocations that name them: every symbol the loader
+            // can ever touch is hashed or named by a relocation.
+            int byRelocations = 0;
+            foreach (var rel in ElfRelocations.Read(file))
+                byRelocations = (int)Math.Max(byRelocations, Math.Min(rel.SymbolIndex + 1L, int.MaxValue));
+            if (byRelocations > count) { count = byRelocations; source = "DT_GNU_HASH+relocations"; }
         }
         if (count < 0)
         {
