@@ -19,9 +19,17 @@ public static class Inspector
         string? error = FileErrors.Capture(() =>
         {
             using var image = BinaryImage.Open(path);
-            report = Inspect(ElfFile.Open(image), path, options);
+            report = Inspect(image, options);
         });
         return error is null ? report! : new InspectReport { Path = path, Error = error };
+    }
+
+    /// <summary>Inspects bytes already open; bad input becomes a report with <c>error</c>, never an exception.</summary>
+    public static InspectReport Inspect(BinaryImage image, InspectOptions options)
+    {
+        InspectReport? report = null;
+        string? error = FileErrors.Capture(() => report = Inspect(ElfFile.Open(image), image.Path, options));
+        return error is null ? report! : new InspectReport { Path = image.Path, Error = error };
     }
 
     public static InspectReport Inspect(ElfFile elf, string path, InspectOptions options)

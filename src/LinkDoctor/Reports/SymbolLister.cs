@@ -12,10 +12,22 @@ public static class SymbolLister
 {
     public static List<SymbolReport> List(string path, SymbolOptions options)
     {
-        var list = new List<SymbolReport>();
+        List<SymbolReport>? list = null;
         string? error = FileErrors.Capture(() =>
         {
             using var image = BinaryImage.Open(path);
+            list = List(image, options);
+        });
+        return error is null ? list! : [new SymbolReport { Path = path, Error = error }];
+    }
+
+    /// <summary>Lists the symbols of bytes already open; bad input becomes one entry with <c>error</c>.</summary>
+    public static List<SymbolReport> List(BinaryImage image, SymbolOptions options)
+    {
+        var list = new List<SymbolReport>();
+        string path = image.Path;
+        string? error = FileErrors.Capture(() =>
+        {
             var elf = ElfFile.Open(image);
             AddTable(list, elf, elf.DynamicSymbols, ".dynsym", path, options);
             if (options.All) AddTable(list, elf, elf.Symbols, ".symtab", path, options);

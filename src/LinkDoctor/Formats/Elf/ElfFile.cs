@@ -91,7 +91,13 @@ public sealed partial class ElfFile
             uint link0 = r.U32(sh0[(is64 ? 40 : 24)..]), info0 = r.U32(sh0[(is64 ? 44 : 28)..]);
             if (shnum16 == 0) shnum = size0 > uint.MaxValue ? uint.MaxValue : (uint)size0;
             if (shstrndx16 == SHN_XINDEX) shstrndx = link0;
-            if (phnum16 == PN_XNUM) phnum = info0;
+            if (phnum16 == PN_XNUM)
+            {
+                // The escape is only for counts that do not fit: anything smaller means a corrupt header.
+                if (info0 < PN_XNUM)
+                    BinaryFormatException.Throw($"e_phnum is PN_XNUM (0xffff) but section header 0 holds sh_info {info0}, not a count of 0xffff or more", p + 8);
+                phnum = info0;
+            }
         }
         else if (phnum16 == PN_XNUM)
         {
@@ -140,13 +146,27 @@ public sealed partial class ElfFile
         return true;
     }
 
+    /// <summary>Anomalies kept per file; past this, one ELF000 entry says how many more were dropped.</summary>
+    public const int MaxAnomalies = 64;
+    private readonly HashSet<ElfAnomaly> _anomalySet = [];
+    private int _droppedAnomalies;
+
     internal void AddAnomaly(string code, string message, long offset = -1)
     {
         lock (_anomalies)
         {
-            foreach (var a in _anomalies)
-                if (a.Code == code && a.Offset == offset && a.Message == message) return;
-            _anomalies.Add(new ElfAnomaly(code, message, offset));
+            var anomaly = new ElfAnomaly(code, message, offset);
+            if (_anomalySet.Contains(anomaly)) return;
+            if (_anomalies.Count < MaxAnomalies)
+            {
+                _anomalySet.Add(anomaly);
+                _anomalies.Add(anomaly);
+                return;
+            }
+            _droppedAnomalies++;
+            var summary = new ElfAnomaly("ELF000", $"{_droppedAnomalies} more anomalies not shown", -1);
+            if (_anomalies[^1].Code == "ELF000") _anomalies[^1] = summary;
+            else _anomalies.Add(summary);
         }
     }
 
@@ -163,7 +183,8 @@ public sealed partial class ElfFile
             if (delta < ph.FileSize && ph.FileSize - delta >= size)
             {
                 offset = ph.Offset + delta;
-                return true;
+                // The segment may claim more than the file holds (truncated or corrupt): the bytes must exist.
+                return offset <= (ulong)Image.Length && (ulong)Image.Length - offset >= size;
             }
         }
         // Files without program headers (relocatable objects) have nothing mapped; try sections with addresses.
@@ -173,7 +194,11 @@ public sealed partial class ElfFile
             {
                 if (!s.HasFileData || s.Address == 0 || address < s.Address) continue;
                 ulong delta = address - s.Address;
-                if (delta < s.Size && s.Size - delta >= size) { offset = s.Offset + delta; return true; }
+                if (delta < s.Size && s.Size - delta >= size)
+                {
+                    offset = s.Offset + delta;
+                    return offset <= (ulong)Image.Length && (ulong)Image.Length - offset >= size;
+                }
             }
         }
         offset = 0;
@@ -204,8 +229,8 @@ public sealed partial class ElfFile
         if (h.ShStrNdx != SHN_UNDEF)
         {
             if (h.ShStrNdx >= raw.Length)
-                AddAnomaly("ELF010", $"e_shstrndx {h.ShStrNdx} is out of range ({raw.Length} sections)", Is64 ? 62 : 50);
-            else if (!TryBytes(raw[h.ShStrNdx].off, raw[h.ShStrNdx].size, out names))
+                BinaryFormatException.Throw($"invalid e_shstrndx {h.ShStrNdx} ({raw.Length} sections)", Is64 ? 62 : 50);
+            if (!TryBytes(raw[h.ShStrNdx].off, raw[h.ShStrNdx].size, out names))
                 BinaryFormatException.Throw($"section name table (section {h.ShStrNdx}) extends past end of file", (long)Math.Min(raw[h.ShStrNdx].off, long.MaxValue));
         }
         var sections = new ElfSection[raw.Length];
