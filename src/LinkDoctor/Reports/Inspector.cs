@@ -123,8 +123,9 @@ public static class Inspector
             case ET_DYN:
                 var dyn = elf.Dynamic;
                 if (dyn is { IsPie: true }) return "pie-executable";
-                // Before DF_1_PIE (binutils < 2.26) a PIE was told apart by its interpreter.
-                if (dyn is { HasFlags1: false } && elf.Interpreter is not null) return "pie-executable";
+                // Before DF_1_PIE (binutils < 2.26) a PIE had an interpreter and no SONAME; libc.so.6 has an
+                // interpreter too (it runs as a program), but also a SONAME.
+                if (dyn is { HasFlags1: false, SoName: null } && elf.Interpreter is not null) return "pie-executable";
                 return "shared-library";
             default: return "unknown";
         }

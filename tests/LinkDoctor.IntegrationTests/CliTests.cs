@@ -1,0 +1,114 @@
+using System.Text.Json;
+using LinkDoctor.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace LinkDoctor.IntegrationTests;
+
+/// <summary>The CLI as a user runs it: exit codes, one-line errors, the JSON shape, and `symbols` against nm -D.</summary>
+public sealed class CliTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void InspectJsonHasTheDocumentedFields()
+    {
+        var r = Tool.LinkDoctor("inspect", "--json", "/usr/bin/ls", "/lib/x86_64-linux-gnu/libc.so.6");
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        Assert.Equal(2, doc.RootElement.GetArrayLength());
+        var ls = doc.RootElement[0];
+        foreach (var field in new[] { "path", "format", "class", "endian", "machine", "type", "interpreter", "soname", "needed", "rpath", "runpath", "libc", "linkage", "stripped", "go", "upx", "buildId", "executableStack", "bindNow" })
+            Assert.True(ls.TryGetProperty(field, out _), $"missing {field}");
+        Assert.Equal(("/usr/bin/ls", "ELF", "ELF64", "little", "x86_64", "pie-executable"),
+            (ls.GetProperty("path").GetString(), ls.GetProperty("format").GetString(), ls.GetProperty("class").GetString(),
+             ls.GetProperty("endian").GetString(), ls.GetProperty("machine").GetString(), ls.GetProperty("type").GetString()));
+        Assert.Equal(JsonValueKind.Null, ls.GetProperty("soname").ValueKind);
+        Assert.Equal(JsonValueKind.Null, ls.GetProperty("rpath").ValueKind);
+        var readelfNeeded = Tool.Sh("readelf -dW /usr/bin/ls | sed -n 's/.*(NEEDED).*\\[\\(.*\\)\\]/\\1/p'").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(readelfNeeded, ls.GetProperty("needed").EnumerateArray().Select(e => e.GetString()!).ToArray());
+        var libc = doc.RootElement[1];
+        Assert.Equal("libc.so.6", libc.GetProperty("soname").GetString());
+        Assert.Equal("shared-library", libc.GetProperty("type").GetString());
+        Assert.Equal("glibc", libc.GetProperty("libc").GetString());
+    }
+
+    [Fact]
+    public void BadFilesGiveOneLineErrorsAndExitTwo()
+    {
+        string dir = Directory.CreateTempSubdirectory("ld-cli").FullName;
+        string truncated = Path.Combine(dir, "truncated");
+        File.WriteAllBytes(truncated, File.ReadAllBytes("/usr/bin/ls")[..100]);
+        string text = Path.Combine(dir, "notes.txt");
+        File.WriteAllText(text, "hello\n");
+        string missing = Path.Combine(dir, "missing");
+
+        var r = Tool.LinkDoctor("inspect", truncated, text, missing, "/usr/bin/ls");
+        Assert.Equal(2, r.ExitCode);
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        output.WriteLine(r.Stderr);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith($"linkdoctor: {truncated}: program header table", lines[0]);
+        Assert.Equal($"linkdoctor: {text}: not an ELF file (bad magic) at offset 0x0", lines[1]);
+        Assert.Equal($"linkdoctor: {missing}: No such file or directory", lines[2]);
+        Assert.Contains("/usr/bin/ls", r.Stdout);
+
+        var json = Tool.LinkDoctor("inspect", "--json", truncated, "/usr/bin/ls");
+        Assert.Equal(2, json.ExitCode);
+        using var doc = JsonDocument.Parse(json.Stdout);
+        Assert.StartsWith("program header table", doc.RootElement[0].GetProperty("error").GetString());
+        Assert.False(doc.RootElement[1].TryGetProperty("error", out _));
+    }
+
+    [Fact]
+    public void RecursiveInspectSkipsNonBinariesQuietly()
+    {
+        string dir = Directory.CreateTempSubdirectory("ld-cli-r").FullName;
+        Directory.CreateDirectory(Path.Combine(dir, "sub"));
+        File.Copy("/usr/bin/true", Path.Combine(dir, "sub", "true"));
+        File.WriteAllText(Path.Combine(dir, "readme.txt"), "not a binary");
+        File.CreateSymbolicLink(Path.Combine(dir, "link"), "/usr/bin/ls");
+
+        var r = Tool.LinkDoctor("inspect", "-r", "--json", dir);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("", r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        Assert.Equal(new[] { Path.Combine(dir, "sub", "true") }, doc.RootElement.EnumerateArray().Select(e => e.GetProperty("path").GetString()!).ToArray());
+
+        var noR = Tool.LinkDoctor("inspect", dir);
+        Assert.Equal(2, noR.ExitCode);
+        Assert.Contains("Is a directory", noR.Stderr);
+    }
+
+    [Fact]
+    public void UsageErrorsExitTwo()
+    {
+        Assert.Equal(2, Tool.LinkDoctor("inspect").ExitCode);
+        Assert.Equal(2, Tool.LinkDoctor("inspect", "--no-such-flag", "/usr/bin/ls").ExitCode);
+        Assert.Equal(2, Tool.LinkDoctor("symbols", "--defined", "--undefined", "/usr/bin/ls").ExitCode);
+    }
+
+    [Theory]
+    [InlineData("/usr/bin/ls")]
+    [InlineData("/lib/x86_64-linux-gnu/libc.so.6")]
+    [InlineData("/lib/x86_64-linux-gnu/libstdc++.so.6")]
+    public void SymbolsAgreesWithNmDynamic(string file)
+    {
+        // nm -D prints "name@VER" for references and hidden definitions, "name@@VER" for default ones.
+        var nm = Tool.Sh($"nm -D --format=posix {file}").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ')[0]).Order(StringComparer.Ordinal).ToList();
+        var r = Tool.LinkDoctor("symbols", "--json", file);
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var ours = doc.RootElement.EnumerateArray()
+            .Where(s => s.GetProperty("name").GetString() != "" && s.GetProperty("type").GetString() != "SECTION")
+            .Select(s => s.GetProperty("name").GetString() + (s.GetProperty("version").ValueKind == JsonValueKind.Null ? ""
+                : (s.GetProperty("defaultVersion").GetBoolean() ? "@@" : "@") + s.GetProperty("version").GetString()))
+            .Order(StringComparer.Ordinal).ToList();
+        output.WriteLine($"{file}: {ours.Count} symbols, nm -D {nm.Count}");
+        Assert.Equal(nm, ours);
+
+        var undefined = Tool.LinkDoctor("symbols", "--undefined", "--json", file);
+        using var u = JsonDocument.Parse(undefined.Stdout);
+        Assert.All(u.RootElement.EnumerateArray(), s => Assert.False(s.GetProperty("defined").GetBoolean()));
+        int nmUndefined = Tool.Sh($"nm -D --undefined-only {file} | wc -l").Trim() is var n ? int.Parse(n) : 0;
+        Assert.Equal(nmUndefined, u.RootElement.GetArrayLength());
+    }
+}
