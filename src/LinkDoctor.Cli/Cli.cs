@@ -37,15 +37,15 @@ public static class Cli
             var options = new InspectOptions(pr.GetValue(dynamic), pr.GetValue(versions), pr.GetValue(notes), pr.GetValue(headers));
             var errors = new List<(string, string)>();
             var paths = FileWalker.Expand(pr.GetValue(files)!, pr.GetValue(recursive), errors);
-            var reports = new InspectReport[paths.Count];
-            Parallel.For(0, paths.Count, i => reports[i] = Inspector.Inspect(paths[i], options));
-            var all = new List<InspectReport>(reports);
+            var all = new List<InspectReport>(ForEachFile(paths, p => Inspector.Inspect(p, options)));
             foreach (var (p, e) in errors) all.Add(new InspectReport { Path = p, Error = e });
-            var stdout = Console.Out;
-            if (pr.GetValue(json)) TextRenderer.WriteJson(stdout, all);
-            else
-                foreach (var r in all)
-                    if (r.Error is null) TextRenderer.WriteInspect(stdout, r);
+            using (var stdout = StandardOutput())
+            {
+                if (pr.GetValue(json)) TextRenderer.WriteJson(stdout, all);
+                else
+                    foreach (var r in all)
+                        if (r.Error is null) TextRenderer.WriteInspect(stdout, r);
+            }
             return ReportErrors(all.Where(r => r.Error is not null).Select(r => (r.Path, r.Error!)));
         });
         return cmd;
@@ -72,15 +72,29 @@ public static class Cli
             }
             var options = new SymbolOptions(pr.GetValue(all) && !pr.GetValue(dynamicOnly), pr.GetValue(defined), pr.GetValue(undefined));
             var paths = pr.GetValue(files)!;
-            var lists = new List<SymbolReport>[paths.Length];
-            Parallel.For(0, paths.Length, i => lists[i] = SymbolLister.List(paths[i], options));
-            var flat = lists.SelectMany(l => l).ToList();
-            if (pr.GetValue(json)) TextRenderer.WriteJson(Console.Out, flat);
-            else TextRenderer.WriteSymbols(Console.Out, flat, withHeader: paths.Length > 1 || options.All);
+            var flat = ForEachFile(paths, p => SymbolLister.List(p, options)).SelectMany(l => l).ToList();
+            using (var stdout = StandardOutput())
+            {
+                if (pr.GetValue(json)) TextRenderer.WriteJson(stdout, flat);
+                else TextRenderer.WriteSymbols(stdout, flat, withHeader: paths.Length > 1 || options.All);
+            }
             return ReportErrors(flat.Where(s => s.Error is not null).Select(s => (s.Path, s.Error!)));
         });
         return cmd;
     }
+
+    /// <summary>Runs <paramref name="work"/> on every file, in parallel when there are several; results keep the input order.</summary>
+    private static T[] ForEachFile<T>(IReadOnlyList<string> paths, Func<string, T> work)
+    {
+        var results = new T[paths.Count];
+        if (paths.Count == 1) results[0] = work(paths[0]);
+        else Parallel.For(0, paths.Count, i => results[i] = work(paths[i]));
+        return results;
+    }
+
+    /// <summary>A buffered UTF-8 stdout (Console.Out flushes every line, one write(2) each).</summary>
+    private static StreamWriter StandardOutput() =>
+        new(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
 
     /// <summary>One line per bad file on stderr; exit 2 when there was any.</summary>
     private static int ReportErrors(IEnumerable<(string Path, string Error)> errors)

@@ -18,6 +18,7 @@ public sealed unsafe class BinaryImage : IDisposable
     private readonly MemoryMappedViewAccessor? _view;
     private byte* _pointer;
     private readonly int _length;
+    private readonly bool _nativeMap;
 
     private BinaryImage(string path, byte[] array)
     {
@@ -44,12 +45,21 @@ public sealed unsafe class BinaryImage : IDisposable
 
     public ReadOnlySpan<byte> Span => _array is not null ? _array : new ReadOnlySpan<byte>(_pointer, _length);
 
+    private BinaryImage(string path, byte* mapped, int length)
+    {
+        Path = path;
+        _pointer = mapped;
+        _length = length;
+        _nativeMap = true;
+    }
+
     /// <summary>An image over bytes already in memory (tests, embedded data).</summary>
     public static BinaryImage FromBytes(string path, byte[] bytes) => new(path, bytes);
 
     /// <summary>Opens a regular file. Throws <see cref="BinaryFormatException"/> for files that are not regular or too large.</summary>
     public static BinaryImage Open(string path)
     {
+        if (NativeFile.IsSupported) return OpenNative(path);
         using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         long length = RandomAccess.GetLength(handle);
         if (length > int.MaxValue)
@@ -80,8 +90,41 @@ public sealed unsafe class BinaryImage : IDisposable
         }
     }
 
+    /// <summary>open, lseek, then one pread for small files or mmap for large ones; the descriptor is closed at once.</summary>
+    private static BinaryImage OpenNative(string path)
+    {
+        int fd = NativeFile.OpenRead(path);
+        if (fd < 0) throw NativeFile.ErrorFor(-fd, path);
+        try
+        {
+            long length = NativeFile.Length(fd);
+            if (length < 0) throw new IOException("Is a directory or not seekable");
+            if (length > int.MaxValue) BinaryFormatException.Throw($"file too large ({length} bytes)");
+            if (length <= MapThreshold)
+            {
+                var bytes = GC.AllocateUninitializedArray<byte>((int)length);
+                int read = NativeFile.ReadAt(fd, bytes, 0);
+                if (read != bytes.Length) Array.Resize(ref bytes, read);
+                return new BinaryImage(path, bytes);
+            }
+            void* p = NativeFile.MMap(null, (nuint)length, NativeFile.PROT_READ, NativeFile.MAP_PRIVATE, fd, 0);
+            if (p == (void*)-1) throw new IOException("cannot map the file");
+            return new BinaryImage(path, (byte*)p, (int)length);
+        }
+        finally
+        {
+            NativeFile.Close(fd);
+        }
+    }
+
     public void Dispose()
     {
+        if (_nativeMap)
+        {
+            if (_pointer != null) NativeFile.MUnmap(_pointer, (nuint)_length);
+            _pointer = null;
+            return;
+        }
         if (_view is not null && _pointer != null)
         {
             _pointer = null;

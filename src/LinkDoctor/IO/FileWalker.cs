@@ -45,6 +45,15 @@ public static class FileWalker
     /// <summary>Reads 4 bytes: true for a regular file that starts with the ELF magic.</summary>
     public static bool StartsWithElfMagic(string path)
     {
+        if (NativeFile.IsSupported)
+        {
+            int fd = NativeFile.OpenRead(path);
+            if (fd < 0) return false;
+            Span<byte> head = stackalloc byte[4];
+            bool elf = NativeFile.ReadAt(fd, head, 0) == 4 && ElfFile.HasElfMagic(head);
+            NativeFile.Close(fd);
+            return elf;
+        }
         try
         {
             using var h = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);

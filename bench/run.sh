@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# LinkDoctor benchmarks against the real tools. Prints wall times, peak memory and ratios.
+#   bench/run.sh            publish the NativeAOT binary (if needed) and run everything
+# Needs: hyperfine, binutils (readelf), pax-utils (scanelf); ./test.sh installs them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=artifacts/aot/linkdoctor
+if [ ! -x "$BIN" ] || [ -n "$(find src -newer "$BIN" -name '*.cs' | head -1)" ]; then
+  dotnet publish src/LinkDoctor.Cli -c Release -r linux-x64 -p:PublishAot=true -o artifacts/aot >/dev/null
+fi
+TREE=${TREE:-/usr/lib}
+ONE=${ONE:-/usr/bin/ls}
+RUNS=${RUNS:-200}
+
+mean() { # hyperfine JSON -> mean seconds
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["mean"])' "$1"
+}
+peak() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1; }
+ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}')" "$1" "$2"; }
+
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+echo "== inspect of one file ($ONE), $RUNS runs each"
+hyperfine -N -w 20 -r "$RUNS" --export-json "$tmp/one-ld.json" "$BIN inspect $ONE" >/dev/null
+hyperfine -N -w 20 -r "$RUNS" --export-json "$tmp/one-re.json" "readelf -d $ONE" >/dev/null
+hyperfine -N -w 20 -r "$RUNS" --export-json "$tmp/one-rt.json" "$BIN --version" >/dev/null
+a=$(mean "$tmp/one-ld.json"); b=$(mean "$tmp/one-re.json"); c=$(mean "$tmp/one-rt.json")
+printf "linkdoctor inspect  %8.2f ms\nreadelf -d          %8.2f ms\nlinkdoctor --version %7.2f ms (runtime start-up alone)\nratio linkdoctor/readelf: %s\n" \
+  "$(python3 -c "print($a*1000)")" "$(python3 -c "print($b*1000)")" "$(python3 -c "print($c*1000)")" "$(ratio "$a" "$b")"
+
+echo "== the whole tree $TREE (3 runs each, warm cache)"
+find "$TREE" -type f -exec sh -c 'head -c4 "$1" | grep -q ELF && echo "$1"' _ {} \; > "$tmp/elves" 2>/dev/null || true
+echo "$(wc -l < "$tmp/elves") ELF files"
+cat > "$tmp/readelf-loop.sh" <<LOOP
+while IFS= read -r f; do readelf -d "\$f" >/dev/null 2>&1; done < "$tmp/elves"
+LOOP
+hyperfine -N -w 1 -r 3 --export-json "$tmp/t-ld.json" "$BIN inspect -r $TREE" >/dev/null 2>&1 || true
+hyperfine -w 1 -r 3 -i --export-json "$tmp/t-sc.json" "scanelf -R -n $TREE" >/dev/null 2>&1
+hyperfine -w 0 -r 1 -i --export-json "$tmp/t-re.json" "bash $tmp/readelf-loop.sh" >/dev/null 2>&1
+t=$(mean "$tmp/t-ld.json"); s=$(mean "$tmp/t-sc.json"); r=$(mean "$tmp/t-re.json")
+echo "linkdoctor inspect -r  ${t}s  peak $(peak "$BIN" inspect -r "$TREE") KB"
+echo "scanelf -R -n          ${s}s  peak $(peak scanelf -R -n "$TREE") KB"
+echo "readelf -d loop        ${r}s"
+echo "ratio scanelf/linkdoctor: $(ratio "$s" "$t")   readelf-loop/linkdoctor: $(ratio "$r" "$t")"
