@@ -14,6 +14,7 @@ public static class Cli
         var root = new RootCommand("LinkDoctor: will this binary load, there, and if not, why and how do I fix it?");
         root.Subcommands.Add(InspectCommand());
         root.Subcommands.Add(SymbolsCommand());
+        root.Subcommands.Add(TreeCommand());
         return root;
     }
 
@@ -79,6 +80,87 @@ public static class Cli
                 else TextRenderer.WriteSymbols(stdout, flat, withHeader: paths.Length > 1 || options.All);
             }
             return ReportErrors(flat.Where(s => s.Error is not null).Select(s => (s.Path, s.Error!)));
+        });
+        return cmd;
+    }
+
+    /// <summary>The options every loader command shares: --root, --env, --loader.</summary>
+    private sealed class LoaderOptions
+    {
+        public readonly Option<string?> Root = new("--root") { Description = "Resolve everything inside this directory (an unpacked image); FILE may lie outside it" };
+        public readonly Option<string[]> Env = new("--env") { Description = "NAME=VALUE for the loader (LD_LIBRARY_PATH, LD_PRELOAD, LD_BIND_NOW); repeatable", AllowMultipleArgumentsPerToken = false };
+        public readonly Option<string> Loader = new("--loader") { Description = "auto, glibc or musl", DefaultValueFactory = _ => "auto" };
+
+        public void AddTo(Command c) { c.Options.Add(Root); c.Options.Add(Env); c.Options.Add(Loader); }
+
+        public bool TryRequest(ParseResult pr, string file, bool trace, out LinkDoctor.Loaders.LoadRequest request, out string? error)
+        {
+            request = null!;
+            error = null;
+            var env = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var kv in pr.GetValue(Env) ?? [])
+            {
+                int eq = kv.IndexOf('=');
+                if (eq <= 0) { error = $"--env expects NAME=VALUE, got '{kv}'"; return false; }
+                env[kv[..eq]] = kv[(eq + 1)..];
+            }
+            string loader = pr.GetValue(Loader) ?? "auto";
+            if (loader is not ("auto" or "glibc" or "musl")) { error = $"--loader must be auto, glibc or musl, not '{loader}'"; return false; }
+            var root = RootedFileSystem.Host;
+            if (pr.GetValue(Root) is { } r)
+            {
+                if (!Directory.Exists(r)) { error = $"--root {r}: No such directory"; return false; }
+                root = new RootedFileSystem(r);
+            }
+            request = new LinkDoctor.Loaders.LoadRequest { Program = file, ProgramName = file, Root = root, Environment = env, Loader = loader, Trace = trace, WorkingDirectory = root.IsHost ? Directory.GetCurrentDirectory() : "/" };
+            return true;
+        }
+    }
+
+    private static Command TreeCommand()
+    {
+        var files = FilesArgument();
+        var flat = new Option<bool>("--flat") { Description = "Exactly the loader's own list (ldd / musl --list), without load addresses and the vdso" };
+        var json = new Option<bool>("--json") { Description = "The load graph as JSON" };
+        var format = new Option<string?>("--format") { Description = "dot or mermaid: the dependency graph as a picture" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Also show the candidates skipped on the way to each library" };
+        var lo = new LoaderOptions();
+        var cmd = new Command("tree", "The dependency tree as the real loader would resolve it, with where each library came from") { files, flat, json, format, verbose };
+        lo.AddTo(cmd);
+        cmd.SetAction(pr =>
+        {
+            var paths = pr.GetValue(files)!;
+            string? fmt = pr.GetValue(format);
+            if (fmt is not (null or "dot" or "mermaid")) { Console.Error.WriteLine($"linkdoctor: --format must be dot or mermaid"); return ExitBadInput; }
+            var errors = new List<(string, string)>();
+            var outputs = ForEachFile(paths, p =>
+            {
+                if (!lo.TryRequest(pr, p, trace: true, out var request, out var usage)) return (Text: (string?)null, Error: usage, Json: (LoadGraphReport?)null);
+                LinkDoctor.Loaders.LoadGraph? graph = null;
+                string? err = FileErrors.Capture(() => graph = LinkDoctor.Loaders.DynamicLoader.Load(request));
+                if (err is not null) return (null, err, null);
+                using (graph)
+                {
+                    string text = pr.GetValue(flat) ? TreeRenderer.Flat(graph!)
+                        : fmt == "dot" ? TreeRenderer.Dot(graph!)
+                        : fmt == "mermaid" ? TreeRenderer.Mermaid(graph!)
+                        : TreeRenderer.Tree(graph!, pr.GetValue(verbose));
+                    return (text, null, pr.GetValue(json) ? LoadGraphReport.From(p, graph!) : null);
+                }
+            });
+            using (var stdout = StandardOutput())
+            {
+                if (pr.GetValue(json))
+                    TextRenderer.WriteJson(stdout, outputs.Select((o, i) => o.Json ?? new LoadGraphReport { Path = paths[i], Error = o.Error }).ToList());
+                else
+                    for (int i = 0; i < paths.Length; i++)
+                    {
+                        if (outputs[i].Text is null) continue;
+                        if (paths.Length > 1 && pr.GetValue(flat)) stdout.Write(paths[i] + ":\n");
+                        stdout.Write(outputs[i].Text);
+                    }
+            }
+            return ReportErrors(outputs.Select((o, i) => (paths[i], o.Error)).Where(x => x.Error is not null).Select(x => (x.Item1, x.Error!)));
         });
         return cmd;
     }

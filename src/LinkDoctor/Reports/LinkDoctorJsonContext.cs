@@ -6,4 +6,5 @@ namespace LinkDoctor.Reports;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(List<InspectReport>))]
 [JsonSerializable(typeof(List<SymbolReport>))]
+[JsonSerializable(typeof(List<LoadGraphReport>))]
 public sealed partial class LinkDoctorJsonContext : JsonSerializerContext;

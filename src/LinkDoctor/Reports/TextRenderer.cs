@@ -11,6 +11,9 @@ public static class TextRenderer
     public static void WriteJson(TextWriter w, List<SymbolReport> symbols) =>
         w.WriteLine(JsonSerializer.Serialize(symbols, LinkDoctorJsonContext.Default.ListSymbolReport));
 
+    public static void WriteJson(TextWriter w, List<LoadGraphReport> graphs) =>
+        w.WriteLine(JsonSerializer.Serialize(graphs, LinkDoctorJsonContext.Default.ListLoadGraphReport));
+
     private static string Dash(string? s) => string.IsNullOrEmpty(s) ? "-" : s;
     private static string YesNo(bool? b) => b is null ? "-" : b.Value ? "yes" : "no";
 

@@ -1,0 +1,37 @@
+using System.Text.Json.Serialization;
+using LinkDoctor.Loaders;
+
+namespace LinkDoctor.Reports;
+
+/// <summary><c>tree --json</c>: one object per file with the link map in the loader's order.</summary>
+public sealed record LoadGraphReport
+{
+    public required string Path { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Error { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Loader { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Interpreter { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<LoadedObjectReport>? Objects { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? FatalError { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Warnings { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Assumptions { get; init; }
+
+    public static LoadGraphReport From(string path, LoadGraph g) => new()
+    {
+        Path = path,
+        Loader = g.Loader,
+        Interpreter = g.Main.File?.Interpreter,
+        Objects = [.. g.Objects.Select(o => new LoadedObjectReport(
+            o.Name, o.IsMain ? null : o.Found ? o.Path : null, o.RealPath, o.Found, TreeRenderer.Describe(o), o.SourceOwner,
+            o.Loader is null ? null : (o.Loader.IsMain ? o.Loader.Name : o.Loader.Path), o.Error,
+            [.. o.Needed.Select(n => n.Name)],
+            [.. o.Tried.Select(c => new CandidateReport(c.Path, c.Source.ToString(), c.Owner, c.Verdict.ToString(), c.Detail))]))],
+        FatalError = g.FatalError,
+        Warnings = g.Warnings.Count > 0 ? g.Warnings : null,
+        Assumptions = g.Assumptions.Count > 0 ? g.Assumptions : null,
+    };
+}
+
+public sealed record LoadedObjectReport(string Name, string? Path, string? RealPath, bool Found, string Source, string? SourceOwner,
+    string? NeededBy, string? Error, IReadOnlyList<string> Needed, IReadOnlyList<CandidateReport> Tried);
+
+public sealed record CandidateReport(string Path, string Source, string? Owner, string Verdict, string? Detail);

@@ -1,0 +1,151 @@
+using System.Text;
+using LinkDoctor.Loaders;
+
+namespace LinkDoctor.Reports;
+
+/// <summary>Renders a <see cref="LoadGraph"/>: the loader's own trace format, a tree, or a graph (dot, mermaid).</summary>
+public static class TreeRenderer
+{
+    /// <summary>
+    /// Exactly what the loader's trace prints (glibc LD_TRACE_LOADED_OBJECTS=1, elf/rtld.c; musl --list,
+    /// ldso/dynlink.c), minus the load addresses and the vdso line.
+    /// </summary>
+    public static string Flat(LoadGraph g)
+    {
+        var sb = new StringBuilder();
+        if (g.Main.File?.Dynamic is null) { sb.Append("\tnot a dynamic executable\n"); return sb.ToString(); }
+        if (g.Loader == "musl")
+        {
+            foreach (var o in g.Objects)
+            {
+                if (o.IsMain) continue;
+                if (!o.Found) continue; // musl prints errors on stderr instead
+                if (o.Source == SearchSource.Interpreter) sb.Append('\t').Append(o.Path).Append('\n');
+                else sb.Append('\t').Append(o.Name).Append(" => ").Append(o.Path).Append('\n');
+            }
+            return sb.ToString();
+        }
+        foreach (var o in g.Objects)
+        {
+            if (o.IsMain) continue;
+            if (!o.Found) sb.Append('\t').Append(o.Name).Append(" => not found\n");
+            else if (o.Name == o.Path) sb.Append('\t').Append(o.Name).Append('\n');
+            else sb.Append('\t').Append(o.Name).Append(" => ").Append(o.Path).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    public static string Describe(LoadedObject o) => o.Source switch
+    {
+        SearchSource.RPath => $"RPATH of {o.SourceOwner}",
+        SearchSource.RunPath => $"RUNPATH of {o.SourceOwner}",
+        SearchSource.LdLibraryPath => "LD_LIBRARY_PATH",
+        SearchSource.LdSoCache => "ld.so.cache",
+        SearchSource.SystemDirectory => "default directory",
+        SearchSource.Preload => "LD_PRELOAD",
+        SearchSource.EtcPreload => "/etc/ld.so.preload",
+        SearchSource.DirectPath => "path as given",
+        SearchSource.Interpreter => "interpreter",
+        SearchSource.MuslReserved => "musl's libc",
+        SearchSource.Main => "program",
+        _ => o.Source.ToString(),
+    };
+
+    /// <summary>An lddtree/libtree-style tree: each object expanded once, with where it came from; a missing one with every path tried.</summary>
+    public static string Tree(LoadGraph g, bool verbose)
+    {
+        var sb = new StringBuilder();
+        sb.Append(g.Main.Name).Append('\n');
+        var shown = new HashSet<LoadedObject> { g.Main };
+        var children = g.Main.Needed.ToList();
+        foreach (var o in g.Objects.Where(o => o.Source is SearchSource.Preload or SearchSource.EtcPreload))
+            children.Insert(0, (o.Name, o));
+        Walk(children, "");
+        if (g.FatalError is not null) sb.Append("error: ").Append(g.FatalError).Append('\n');
+        return sb.ToString();
+
+        void Walk(List<(string Name, LoadedObject Target)> list, string indent)
+        {
+            for (int i = 0; i < list.Count; i++)
+            {
+                var (name, t) = list[i];
+                bool last = i == list.Count - 1;
+                sb.Append(indent).Append(last ? "└── " : "├── ").Append(name);
+                string childIndent = indent + (last ? "    " : "│   ");
+                if (!t.Found)
+                {
+                    sb.Append(" => not found");
+                    if (t.Error is not null and not "cannot open shared object file") sb.Append(" (").Append(t.Error).Append(')');
+                    sb.Append('\n');
+                    foreach (var c in t.Tried) sb.Append(childIndent).Append("  tried ").Append(c.Path).Append(" [").Append(SourceLabel(c)).Append("]: ").Append(Verdict(c)).Append('\n');
+                    continue;
+                }
+                sb.Append(" => ").Append(t.Path).Append(" [").Append(Describe(t)).Append(']');
+                if (!shown.Add(t)) { sb.Append(" (see above)\n"); continue; }
+                sb.Append('\n');
+                if (verbose)
+                    foreach (var c in t.Tried.Where(c => c.Verdict != CandidateVerdict.Taken))
+                        sb.Append(childIndent).Append("  skipped ").Append(c.Path).Append(" [").Append(SourceLabel(c)).Append("]: ").Append(Verdict(c)).Append('\n');
+                Walk(t.Needed, childIndent);
+            }
+        }
+    }
+
+    private static string SourceLabel(Candidate c) => c.Source switch
+    {
+        SearchSource.RPath => $"RPATH of {c.Owner}",
+        SearchSource.RunPath => $"RUNPATH of {c.Owner}",
+        SearchSource.LdLibraryPath => "LD_LIBRARY_PATH",
+        SearchSource.LdSoCache => "ld.so.cache",
+        SearchSource.SystemDirectory => "default directory",
+        SearchSource.DirectPath => "path as given",
+        _ => c.Source.ToString(),
+    };
+
+    private static string Verdict(Candidate c) => c.Verdict switch
+    {
+        CandidateVerdict.Missing => c.Detail ?? "no such file",
+        CandidateVerdict.WrongClass => $"wrong ELF class ({c.Detail})",
+        CandidateVerdict.WrongMachine => "wrong machine",
+        CandidateVerdict.Fatal => $"fatal: {c.Detail}",
+        CandidateVerdict.SameFile => c.Detail ?? "same file",
+        _ => "taken",
+    };
+
+    /// <summary>A Graphviz digraph of the NEEDED edges (missing libraries in red).</summary>
+    public static string Dot(LoadGraph g)
+    {
+        var sb = new StringBuilder("digraph dependencies {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n");
+        var ids = new Dictionary<LoadedObject, string>();
+        string Id(LoadedObject o) => ids.TryGetValue(o, out var id) ? id : ids[o] = "n" + ids.Count;
+        foreach (var o in g.Objects)
+        {
+            string label = o.IsMain ? o.Name : o.Found ? $"{o.Name}\\n{o.Path}" : $"{o.Name}\\nnot found";
+            sb.Append($"  {Id(o)} [label=\"{Escape(label)}\"{(o.Found ? "" : ", color=red, fontcolor=red")}];\n");
+        }
+        foreach (var o in g.Objects)
+            foreach (var (_, t) in o.Needed)
+                sb.Append($"  {Id(o)} -> {Id(t)};\n");
+        return sb.Append("}\n").ToString();
+
+        static string Escape(string s) => s.Replace("\"", "\\\"");
+    }
+
+    /// <summary>A Mermaid flowchart of the NEEDED edges.</summary>
+    public static string Mermaid(LoadGraph g)
+    {
+        var sb = new StringBuilder("flowchart LR\n");
+        var ids = new Dictionary<LoadedObject, string>();
+        string Id(LoadedObject o) => ids.TryGetValue(o, out var id) ? id : ids[o] = "n" + ids.Count;
+        foreach (var o in g.Objects)
+        {
+            string label = o.IsMain ? o.Name : o.Found ? $"{o.Name}<br/>{o.Path}" : $"{o.Name}<br/>not found";
+            sb.Append($"  {Id(o)}[\"{label.Replace("\"", "#quot;")}\"]\n");
+            if (!o.Found) sb.Append($"  style {Id(o)} stroke:#d00,color:#d00\n");
+        }
+        foreach (var o in g.Objects)
+            foreach (var (_, t) in o.Needed)
+                sb.Append($"  {Id(o)} --> {Id(t)}\n");
+        return sb.ToString();
+    }
+}
