@@ -85,7 +85,8 @@ public sealed class GlibcLoader
         var main = _graph.Main;
         var env = _request.Environment;
         // The rtld map: named by PT_INTERP, answering also to its SONAME; it joins the chain where it is needed.
-        if (_mainFile.Interpreter is { } interp && OpenCandidate(interp, out var interpFile, out _, out var interpReal) == CandidateVerdict.Taken)
+        // A file without PT_INTERP (a library) is loaded as ldd does it: by the standard loader of its machine.
+        if ((_mainFile.Interpreter ?? StandardInterpreter(_mainFile.Header)) is { } interp && OpenCandidate(interp, out var interpFile, out _, out var interpReal) == CandidateVerdict.Taken)
         {
             _rtld = new LoadedObject { Name = interp, Path = interp, RealPath = interpReal, File = interpFile, Source = SearchSource.Interpreter, Loader = main };
             _rtld.Names.Add(interp);
@@ -116,8 +117,10 @@ public sealed class GlibcLoader
             var obj = queue[i];
             var dyn = obj.File?.Dynamic;
             if (dyn is null) continue;
-            foreach (var needed in dyn.Needed)
+            foreach (var raw in dyn.Needed)
             {
+                // dl-deps.c expand_dst: DT_NEEDED strings are expanded before _dl_map_object sees them.
+                string needed = raw.Contains('$') ? ExpandDst(raw, obj, isNeeded: true) ?? raw : raw;
                 var target = MapObject(needed, obj, SearchSource.NotFound, out bool isNew);
                 obj.Needed.Add((needed, target));
                 if (!target.Found)
@@ -129,9 +132,29 @@ public sealed class GlibcLoader
                 if (isNew && !queue.Contains(target)) queue.Add(target);
             }
         }
-        // The rtld map is always in the chain; when nothing named it, it comes last.
-        if (_rtld is not null && !_graph.Objects.Contains(_rtld)) _graph.Objects.Add(_rtld);
+        // dl_main keeps the rtld map in the chain only when something needed it (rtld_multiple_ref), right after
+        // the object that precedes it in the search list (missing placeholders are not in that list).
+        if (_rtld is not null && queue.IndexOf(_rtld) is > 0 and var at)
+        {
+            _graph.Objects.Remove(_rtld);
+            _graph.Objects.Insert(_graph.Objects.IndexOf(queue[at - 1]) + 1, _rtld);
+        }
     }
+
+    /// <summary>The PT_INTERP glibc's linker writes for each machine (sysdeps/unix/sysv/linux/*/ldsodefs.h, shlib-versions).</summary>
+    public static string? StandardInterpreter(ElfHeader h) => h.Machine switch
+    {
+        EM_X86_64 => h.Is64 ? "/lib64/ld-linux-x86-64.so.2" : "/libx32/ld-linux-x32.so.2",
+        EM_386 => "/lib/ld-linux.so.2",
+        EM_AARCH64 => h.IsBigEndian ? "/lib/ld-linux-aarch64_be.so.1" : "/lib/ld-linux-aarch64.so.1",
+        EM_ARM => (h.Flags & 0x400) != 0 ? "/lib/ld-linux-armhf.so.3" : "/lib/ld-linux.so.3",
+        EM_S390 => h.Is64 ? "/lib/ld64.so.1" : "/lib/ld.so.1",
+        EM_PPC64 => h.IsBigEndian ? "/lib64/ld64.so.1" : "/lib64/ld64.so.2",
+        EM_PPC => "/lib/ld.so.1",
+        EM_RISCV => h.Is64 ? "/lib/ld-linux-riscv64-lp64d.so.1" : "/lib/ld-linux-riscv32-ilp32d.so.1",
+        EM_LOONGARCH => "/lib64/ld-linux-loongarch-lp64d.so.1",
+        _ => null,
+    };
 
     private static string ErrorObjectName(LoadedObject o) => o.Tried.LastOrDefault(c => c.Verdict == CandidateVerdict.Fatal)?.Path ?? o.Name;
 

@@ -1,0 +1,77 @@
+using LinkDoctor.Formats.Elf;
+using LinkDoctor.IntegrationTests.Infrastructure;
+using LinkDoctor.IO;
+using LinkDoctor.Loaders;
+using LinkDoctor.Reports;
+using Xunit.Abstractions;
+
+namespace LinkDoctor.IntegrationTests;
+
+/// <summary>
+/// Ground truth, whole machine: for every dynamically linked x86_64 program and library under /usr/bin,
+/// /usr/sbin, /usr/lib and /usr/libexec, <c>tree --flat</c> must equal the real loader's trace
+/// (<c>LD_TRACE_LOADED_OBJECTS=1 ld.so FILE</c>, as ldd runs it), minus load addresses and the vdso line.
+/// </summary>
+public sealed class LoaderGroundTruthTests(ITestOutputHelper output)
+{
+    public const string HostLoader = "/lib64/ld-linux-x86-64.so.2";
+
+    /// <summary>The real loader's list, as ldd prints it, without "(0x…)" and the vdso.</summary>
+    public static string RealTrace(string file, IDictionary<string, string?>? env = null, string? loader = HostLoader, string? cwd = null)
+    {
+        var e = new Dictionary<string, string?> { ["LD_TRACE_LOADED_OBJECTS"] = "1", ["LD_LIBRARY_PATH"] = null, ["LD_PRELOAD"] = null, ["LD_BIND_NOW"] = null };
+        if (env is not null) foreach (var (k, v) in env) e[k] = v;
+        var r = loader is null ? Tool.Run(file, [], e, cwd, 20_000) : Tool.Run(loader, [file], e, cwd, 20_000);
+        return NormalizeTrace(r.Stdout);
+    }
+
+    public static string NormalizeTrace(string stdout)
+    {
+        var lines = stdout.Split('\n').Where(l => l.Length > 0 && !l.Contains("linux-vdso.so") && !l.Contains("linux-gate.so"))
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @" \(0x[0-9a-f]+\)$", ""));
+        return string.Concat(lines.Select(l => l + "\n"));
+    }
+
+    public static string OurTrace(string file, RootedFileSystem? root = null, IReadOnlyDictionary<string, string>? env = null, string? cwd = null)
+    {
+        using var g = DynamicLoader.Load(new LoadRequest
+        {
+            Program = file, Trace = true, Root = root ?? RootedFileSystem.Host,
+            Environment = env ?? new Dictionary<string, string>(), WorkingDirectory = cwd ?? "/",
+        });
+        return TreeRenderer.Flat(g);
+    }
+
+    private static bool IsCandidate(string path)
+    {
+        try
+        {
+            using var image = BinaryImage.Open(path);
+            var elf = ElfFile.Open(image);
+            return elf.Header.Machine == ElfNative.EM_X86_64 && elf.Is64 && elf.Header.Type is ElfNative.ET_DYN or ElfNative.ET_EXEC
+                && elf.Dynamic is { Needed.Count: > 0 } && elf.Interpreter is null or HostLoader;
+        }
+        catch (Exception e) when (e is BinaryFormatException or IOException) { return false; }
+    }
+
+    [Fact]
+    public void TreeFlatEqualsTheRealLoaderForEveryDynamicObjectUnderUsr()
+    {
+        var files = ReadelfCorpusTests.CorpusFiles().Where(IsCandidate).ToList();
+        Assert.True(files.Count > 1000, $"expected thousands of dynamic x86_64 objects, found {files.Count}");
+        var mismatches = new System.Collections.Concurrent.ConcurrentBag<string>();
+        int agree = 0;
+        Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount * 2 }, f =>
+        {
+            string real = RealTrace(f);
+            string ours;
+            try { ours = OurTrace(f); }
+            catch (Exception e) { mismatches.Add($"{f}: linkdoctor failed: {e.GetType().Name}: {e.Message}"); return; }
+            if (real == ours) Interlocked.Increment(ref agree);
+            else mismatches.Add($"{f}:\n--- real\n{real}--- linkdoctor\n{ours}");
+        });
+        output.WriteLine($"loader ground truth: {agree} of {files.Count} dynamic objects give the real loader's exact list");
+        foreach (var m in mismatches.Take(30)) output.WriteLine(m);
+        Assert.True(mismatches.IsEmpty, $"{mismatches.Count} of {files.Count} differ; first:\n" + string.Join("\n", mismatches.Take(5)));
+    }
+}
