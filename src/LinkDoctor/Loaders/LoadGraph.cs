@@ -96,6 +96,10 @@ public sealed class LoadGraph : IDisposable
     public string? FatalError { get; set; }
     /// <summary>Warnings printed before or instead of an error (preload failures …), in order.</summary>
     public List<string> Warnings { get; } = [];
+    /// <summary>Lines a loader prints as it goes in its list mode (musl's --list prints while loading).</summary>
+    public List<string> TraceLines { get; } = [];
+    /// <summary>Every error the loader would print, in order (musl reports all; glibc stops at the first).</summary>
+    public List<string> Errors { get; } = [];
     /// <summary>Notes about assumptions the model made (unknown hwcaps of a foreign root …).</summary>
     public List<string> Assumptions { get; } = [];
 

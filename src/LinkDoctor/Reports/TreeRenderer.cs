@@ -16,13 +16,8 @@ public static class TreeRenderer
         if (g.Main.File?.Dynamic is null) { sb.Append("\tnot a dynamic executable\n"); return sb.ToString(); }
         if (g.Loader == "musl")
         {
-            foreach (var o in g.Objects)
-            {
-                if (o.IsMain) continue;
-                if (!o.Found) continue; // musl prints errors on stderr instead
-                if (o.Source == SearchSource.Interpreter) sb.Append('\t').Append(o.Path).Append('\n');
-                else sb.Append('\t').Append(o.Name).Append(" => ").Append(o.Path).Append('\n');
-            }
+            // musl prints as it loads (reserved libc names once each); missing libraries go to stderr.
+            foreach (var line in g.TraceLines) sb.Append(line).Append('\n');
             return sb.ToString();
         }
         foreach (var o in g.Objects)
