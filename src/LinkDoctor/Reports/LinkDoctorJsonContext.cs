@@ -7,4 +7,5 @@ namespace LinkDoctor.Reports;
 [JsonSerializable(typeof(List<InspectReport>))]
 [JsonSerializable(typeof(List<SymbolReport>))]
 [JsonSerializable(typeof(List<LoadGraphReport>))]
+[JsonSerializable(typeof(List<LinkDoctor.Diagnosis.WhyReport>))]
 public sealed partial class LinkDoctorJsonContext : JsonSerializerContext;

@@ -14,6 +14,26 @@ public static class TextRenderer
     public static void WriteJson(TextWriter w, List<LoadGraphReport> graphs) =>
         w.WriteLine(JsonSerializer.Serialize(graphs, LinkDoctorJsonContext.Default.ListLoadGraphReport));
 
+    public static void WriteJson(TextWriter w, List<LinkDoctor.Diagnosis.WhyReport> reports) =>
+        w.WriteLine(JsonSerializer.Serialize(reports, LinkDoctorJsonContext.Default.ListWhyReport));
+
+    /// <summary>
+    /// <c>why</c>: the loader's own lines first (the very first line exactly as the loader prints it), then the
+    /// verdict, the explanation and the fixes.
+    /// </summary>
+    public static void WriteWhy(TextWriter w, LinkDoctor.Diagnosis.WhyReport r, bool several)
+    {
+        if (several) w.WriteLine($"==> {r.Path}");
+        foreach (var line in r.LoaderOutput) w.WriteLine(line);
+        if (r.Starts)
+            w.WriteLine(r.Later.Count == 0 ? $"linkdoctor: {r.Path} would start ({r.Loader})" : $"linkdoctor: {r.Path} would start, but fail later:");
+        else
+            w.WriteLine($"linkdoctor: {r.Path} would not start (exit status {r.ExitStatus})");
+        foreach (var l in r.Later) w.WriteLine($"  later: {l}");
+        foreach (var e in r.Explanation) w.WriteLine($"  why: {e}");
+        foreach (var f in r.Fixes) w.WriteLine($"  fix: {f}");
+    }
+
     private static string Dash(string? s) => string.IsNullOrEmpty(s) ? "-" : s;
     private static string YesNo(bool? b) => b is null ? "-" : b.Value ? "yes" : "no";
 

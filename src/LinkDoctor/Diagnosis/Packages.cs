@@ -1,0 +1,65 @@
+using LinkDoctor.Formats.Elf;
+using LinkDoctor.IO;
+
+namespace LinkDoctor.Diagnosis;
+
+/// <summary>What a root's package database and directories say about a missing library.</summary>
+public static class Packages
+{
+    /// <summary>Debian's architecture name for a file (amd64, arm64, i386 …).</summary>
+    public static string DebianArch(ElfFile f) => f.Header.Machine switch
+    {
+        ElfNative.EM_X86_64 => "amd64", ElfNative.EM_386 => "i386", ElfNative.EM_AARCH64 => "arm64", ElfNative.EM_ARM => "armhf",
+        ElfNative.EM_S390 => "s390x", ElfNative.EM_PPC64 => "ppc64el", ElfNative.EM_RISCV => "riscv64", _ => "native",
+    };
+
+    private static readonly string[] LibraryDirectories = ["/usr/local/lib", "/opt", "/usr/lib", "/lib", "/usr/lib64", "/lib64"];
+
+    /// <summary>Directories (inside the root) that hold a file with this name, off the search path: a shallow scan of the usual places.</summary>
+    public static IEnumerable<string> FindElsewhere(RootedFileSystem root, string name, ElfFile main)
+    {
+        foreach (var top in LibraryDirectories)
+        {
+            var r = root.Resolve(top);
+            if (!r.Exists || !Directory.Exists(r.HostPath)) continue;
+            IEnumerable<string> hits;
+            try
+            {
+                hits = Directory.EnumerateFiles(r.HostPath, name, new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 3, IgnoreInaccessible = true, AttributesToSkip = 0 }).ToList();
+            }
+            catch (IOException) { continue; }
+            foreach (var hit in hits)
+            {
+                string inRoot = root.IsHost ? hit : "/" + Path.GetRelativePath(root.Root, hit);
+                if (!IsCompatible(hit, main)) continue;
+                yield return Path.GetDirectoryName(inRoot)!;
+            }
+        }
+    }
+
+    private static bool IsCompatible(string hostPath, ElfFile main)
+    {
+        try
+        {
+            using var image = BinaryImage.Open(hostPath);
+            var f = ElfFile.Open(image);
+            return f.Header.Machine == main.Header.Machine && f.Header.Class == main.Header.Class;
+        }
+        catch (Exception e) when (e is BinaryFormatException or IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>The installed Debian package whose file list (/var/lib/dpkg/info/*.list) names this library, if any.</summary>
+    public static string? DebianPackageOwning(RootedFileSystem root, string name)
+    {
+        var info = root.Resolve("/var/lib/dpkg/info");
+        if (!info.Exists || !Directory.Exists(info.HostPath)) return null;
+        string suffix = "/" + name;
+        foreach (var list in Directory.EnumerateFiles(info.HostPath, "*.list"))
+        {
+            foreach (var line in File.ReadLines(list))
+                if (line.EndsWith(suffix, StringComparison.Ordinal))
+                    return Path.GetFileNameWithoutExtension(list);
+        }
+        return null;
+    }
+}

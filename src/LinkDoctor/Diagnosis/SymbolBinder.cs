@@ -1,0 +1,176 @@
+using LinkDoctor.Formats.Elf;
+using LinkDoctor.Loaders;
+using static LinkDoctor.Formats.Elf.ElfNative;
+
+namespace LinkDoctor.Diagnosis;
+
+/// <summary>An undefined reference that no loaded object satisfies.</summary>
+public sealed record UnresolvedSymbol(LoadedObject Referencer, string Name, string? Version, bool Lazy, bool IsFunction);
+
+/// <summary>A DT_VERNEED entry that the providing library does not define (glibc), or a library without version information.</summary>
+public sealed record VersionProblem(LoadedObject Requirer, LoadedObject Provider, string? Version, bool NoVersionInformation, bool Weak);
+
+/// <summary>
+/// Binds every symbol reference of the loaded objects as the loader would, without running anything:
+/// glibc <c>_dl_check_all_versions</c> (elf/dl-version.c) then <c>_dl_relocate_object</c> with
+/// <c>_dl_lookup_symbol_x</c>/<c>check_match</c> (elf/dl-lookup.c); musl <c>reloc_all</c>/<c>find_sym</c>.
+/// </summary>
+public sealed class SymbolBinder
+{
+    private readonly LoadGraph _graph;
+    private readonly Dictionary<LoadedObject, Dictionary<string, List<int>>> _defs = [];
+
+    public SymbolBinder(LoadGraph graph) => _graph = graph;
+
+    /// <summary>The global scope: the main program, preloads, then dependencies in breadth-first order.</summary>
+    private IEnumerable<LoadedObject> Scope => _graph.Objects.Where(o => o.Found);
+
+    /// <summary>glibc elf/dl-version.c: for each object's DT_VERNEED, the providing library must define each version.</summary>
+    public List<VersionProblem> CheckVersions()
+    {
+        var problems = new List<VersionProblem>();
+        if (_graph.Loader != "glibc") return problems; // musl has no symbol versioning
+        foreach (var obj in _graph.Objects.Where(o => o.Found))
+        {
+            foreach (var need in obj.File!.Versions.Needs)
+            {
+                var provider = FindNeeded(obj, need.File);
+                if (provider?.File is null) continue;
+                var defs = provider.File.Versions.Definitions;
+                if (defs.Count == 0)
+                {
+                    problems.Add(new VersionProblem(obj, provider, null, NoVersionInformation: true, Weak: false));
+                    continue;
+                }
+                foreach (var v in need.Versions)
+                {
+                    if (defs.Any(d => d.Hash == v.Hash && d.Name == v.Name)) continue;
+                    problems.Add(new VersionProblem(obj, provider, v.Name, NoVersionInformation: false, Weak: v.IsWeak));
+                }
+            }
+        }
+        return problems;
+    }
+
+    /// <summary>elf/dl-version.c <c>find_needed</c>: the object among <paramref name="obj"/>'s dependencies known by that name.</summary>
+    private LoadedObject? FindNeeded(LoadedObject obj, string name)
+    {
+        foreach (var (_, t) in obj.Needed)
+            if (t.Found && (t.Names.Contains(name) || t.Path == name || t.File?.Dynamic?.SoName == name)) return t;
+        return Scope.FirstOrDefault(o => !o.IsMain && (o.Names.Contains(name) || o.File?.Dynamic?.SoName == name));
+    }
+
+    /// <summary>
+    /// Every relocation's symbol looked up in the global scope, objects in the loader's relocation order
+    /// (glibc: last loaded first, the main program last; musl: libraries in load order, then the program).
+    /// </summary>
+    public List<UnresolvedSymbol> Bind(bool bindNowEverywhere)
+    {
+        var result = new List<UnresolvedSymbol>();
+        var objects = _graph.Objects.Where(o => o.Found).ToList();
+        IEnumerable<LoadedObject> order = _graph.Loader == "glibc"
+            ? Enumerable.Reverse(objects)
+            : objects.Where(o => !o.IsMain).Append(_graph.Main);
+        bool musl = _graph.Loader == "musl";
+        foreach (var obj in order)
+        {
+            var file = obj.File!;
+            if (obj == _graph.Interpreter && !musl) continue; // ld.so relocated itself
+            var syms = file.DynamicSymbols;
+            if (syms is null) continue;
+            bool eager = musl || bindNowEverywhere || file.Dynamic?.BindNow == true;
+            var relocs = ElfRelocations.Read(file);
+            if (musl) relocs = [.. relocs.Where(r => r.IsPlt), .. relocs.Where(r => !r.IsPlt)];
+            var seen = new HashSet<(uint, bool)>();
+            foreach (var rel in relocs)
+            {
+                if (rel.SymbolIndex == 0 || rel.SymbolIndex >= syms.Count) continue;
+                var sym = syms[(int)rel.SymbolIndex];
+                if (sym.Binding == STB_LOCAL) continue;
+                if (sym.IsDefined && !musl && sym.Visibility is STV_HIDDEN or STV_INTERNAL) continue;
+                string name = syms.GetName(sym);
+                var version = musl ? null : file.Versions.GetSymbolVersion(sym);
+                bool isCopy = IsCopyRelocation(file.Header.Machine, rel.Type);
+                if (Lookup(name, version, skip: isCopy ? obj : null)) continue;
+                // A weak undefined reference resolves to 0; a defined symbol the object itself provides is kept.
+                if (sym.Binding == STB_WEAK && !sym.IsDefined) continue;
+                if (sym.IsDefined && !isCopy) continue;
+                bool lazy = rel.IsPlt && !eager;
+                if (!musl && !seen.Add((rel.SymbolIndex, lazy))) continue;
+                result.Add(new UnresolvedSymbol(obj, name, version?.Name, lazy, sym.Type is STT_FUNC or STT_GNU_IFUNC || rel.IsPlt));
+            }
+        }
+        return result;
+    }
+
+    private static bool IsCopyRelocation(ushort machine, uint type) => (machine, type) switch
+    {
+        (EM_X86_64, 5) or (EM_386, 5) or (EM_AARCH64, 1024) or (EM_ARM, 20) or (EM_S390, 9) or (EM_PPC64, 19) or (EM_PPC, 19) or (EM_RISCV, 4) => true,
+        _ => false,
+    };
+
+    /// <summary>_dl_lookup_symbol_x over the scope with check_match's version rules (musl: first definition, hidden versions skipped).</summary>
+    private bool Lookup(string name, ElfSymbolVersion? version, LoadedObject? skip)
+    {
+        bool musl = _graph.Loader == "musl";
+        foreach (var o in Scope)
+        {
+            if (o == skip) continue;
+            if (!Defs(o).TryGetValue(name, out var indices)) continue;
+            var file = o.File!;
+            int versioned = 0;
+            foreach (int idx in indices)
+            {
+                ushort? vs = file.Versions.GetVersym(idx);
+                if (musl)
+                {
+                    if (vs is { } m && (m & VERSYM_HIDDEN) != 0) continue;
+                    return true;
+                }
+                if (version is { } want)
+                {
+                    if (vs is null) return true;
+                    ushort ndx = (ushort)(vs.Value & VERSYM_VERSION);
+                    var def = file.Versions.FindDefinition(ndx);
+                    bool defIsBase = ndx <= VER_NDX_GLOBAL || def is null || def.IsBase;
+                    if (def is not null && !def.IsBase && def.Name == want.Name) return true;
+                    // A definition without a real version satisfies a versioned reference (unless hidden).
+                    if (defIsBase && (vs.Value & VERSYM_HIDDEN) == 0) return true;
+                }
+                else
+                {
+                    if (vs is null) return true;
+                    ushort ndx = (ushort)(vs.Value & VERSYM_VERSION);
+                    if (ndx < 3) return true;
+                    if ((vs.Value & VERSYM_HIDDEN) == 0) versioned++;
+                }
+            }
+            // An unversioned reference takes the single non-hidden versioned definition (the oldest-version rule).
+            if (version is null && versioned == 1) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Defined, exported symbols by name (glibc do_lookup_x: not LOCAL, a type it can bind, value or TLS).</summary>
+    private Dictionary<string, List<int>> Defs(LoadedObject o)
+    {
+        if (_defs.TryGetValue(o, out var d)) return d;
+        d = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var syms = o.File!.DynamicSymbols;
+        if (syms is not null)
+        {
+            for (int i = 1; i < syms.Count; i++)
+            {
+                var s = syms[i];
+                if (!s.IsDefined || s.Binding == STB_LOCAL) continue;
+                if (s.Type is not (STT_NOTYPE or STT_OBJECT or STT_FUNC or STT_COMMON or STT_TLS or STT_GNU_IFUNC)) continue;
+                if (s.Value == 0 && s.Type != STT_TLS && s.SectionIndex != SHN_ABS) continue;
+                string n = syms.GetName(s);
+                if (!d.TryGetValue(n, out var list)) d[n] = list = [];
+                list.Add(i);
+            }
+        }
+        _defs[o] = d;
+        return d;
+    }
+}
