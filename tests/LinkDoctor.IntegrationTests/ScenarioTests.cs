@@ -1,0 +1,139 @@
+using LinkDoctor.Diagnosis;
+using LinkDoctor.IntegrationTests.Infrastructure;
+using LinkDoctor.IO;
+using LinkDoctor.Loaders;
+using Xunit.Abstractions;
+
+namespace LinkDoctor.IntegrationTests;
+
+/// <summary>
+/// The loader scenario suite: programs built at test time, each RUN with the real loader (glibc natively,
+/// Debian's musl, aarch64 under qemu-aarch64 -L). For each, <c>why</c>'s first line must equal the real first
+/// stderr line, its predicted exit status the real one, and <c>tree --flat</c> the real loader's trace.
+/// </summary>
+public sealed class ScenarioTests(ITestOutputHelper output)
+{
+    public sealed record Scenario(string Name, string Runner = "glibc", string Program = "bin/main", string[]? Env = null,
+        string? Cwd = null, string? Dlopen = null, bool Trace = true);
+
+    public static readonly Scenario[] All =
+    [
+        new("ok-runpath"),
+        new("missing-lib"),
+        new("ld-library-path", Env: ["LD_LIBRARY_PATH={dir}/d"]),
+        new("rpath-beats-ldlp", Env: ["LD_LIBRARY_PATH={dir}/b"]),
+        new("ldlp-beats-runpath", Env: ["LD_LIBRARY_PATH={dir}/b"]),
+        new("rpath-inherited"),
+        new("runpath-not-inherited"),
+        new("origin-braces"),
+        new("lib-dst"),
+        new("platform-dst"),
+        new("preload-ok", Env: ["LD_PRELOAD={dir}/lib/libpre.so"]),
+        new("preload-missing", Env: ["LD_PRELOAD=libnope-preload.so"]),
+        new("ld-so-cache"),
+        new("hwcaps-subdir"),
+        new("legacy-hwcaps-subdir"),
+        new("wrong-class-only"),
+        new("wrong-class-skipped"),
+        new("wrong-machine-skipped"),
+        new("wrong-machine-only"),
+        new("junk-on-path"),
+        new("empty-file-on-path"),
+        new("bind-now-missing-function"),
+        new("lazy-missing-function"),
+        new("ld-bind-now-env", Env: ["LD_BIND_NOW=1"]),
+        new("missing-data-symbol"),
+        new("version-not-found"),
+        new("no-version-information"),
+        new("unversioned-reference"),
+        new("nodefaultlib-libm"),
+        new("name-with-slash", Cwd: "bin"),
+        new("missing-interpreter", Trace: false),
+        new("missing-indirect"),
+        new("dlopen-missing-dependency", Program: "bin/dlopener", Dlopen: "lib/libneedsmissing.so"),
+        new("dlopen-undefined-symbol", Program: "bin/dlopener", Dlopen: "lib/libundefined.so"),
+        new("dlopen-ok", Program: "bin/dlopener", Dlopen: "lib/libok.so"),
+        new("dlopen-pie", Program: "bin/dlopener", Dlopen: "lib/prog", Trace: false),
+        new("dlopen-missing-file", Program: "bin/dlopener", Dlopen: "lib/libdoesnotexist.so", Trace: false),
+        new("musl-ok", Runner: "musl"),
+        new("musl-missing-lib", Runner: "musl"),
+        new("musl-ld-library-path", Runner: "musl", Env: ["LD_LIBRARY_PATH={dir}/d"]),
+        new("musl-missing-symbol", Runner: "musl"),
+        new("musl-runpath-inherited", Runner: "musl"),
+        new("musl-preload", Runner: "musl", Env: ["LD_PRELOAD={dir}/lib/libpre.so"]),
+        new("arm-ok", Runner: "qemu-aarch64"),
+        new("arm-missing-lib", Runner: "qemu-aarch64"),
+        new("arm-ld-library-path", Runner: "qemu-aarch64", Env: ["LD_LIBRARY_PATH={dir}/d"]),
+        new("arm-version-not-found", Runner: "qemu-aarch64"),
+        new("arm-wrong-machine-skipped", Runner: "qemu-aarch64"),
+    ];
+
+    public static IEnumerable<object[]> Names() => All.Select(s => new object[] { s.Name });
+
+    private static string Root() => Fixtures.Build("scenarios", ScenarioSources.Script, ScenarioSources.All);
+
+    private const string ArmRoot = "/usr/aarch64-linux-gnu";
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void WhyAndTreeMatchTheRealLoader(string name)
+    {
+        var sc = All.Single(s => s.Name == name);
+        string dirName = sc.Name.StartsWith("dlopen", StringComparison.Ordinal) ? "dlopen" : sc.Name;
+        string dir = Path.Combine(Root(), dirName);
+        string program = Path.Combine(dir, sc.Program);
+        string cwd = sc.Cwd is null ? dir : Path.Combine(dir, sc.Cwd);
+        string argv0 = sc.Cwd is null ? program : "./" + Path.GetFileName(program);
+        var env = (sc.Env ?? []).Select(e => e.Replace("{dir}", dir)).ToDictionary(e => e[..e.IndexOf('=')], e => e[(e.IndexOf('=') + 1)..]);
+        var procEnv = new Dictionary<string, string?> { ["LD_LIBRARY_PATH"] = null, ["LD_PRELOAD"] = null, ["LD_BIND_NOW"] = null };
+        foreach (var (k, v) in env) procEnv[k] = v;
+        var root = sc.Runner == "qemu-aarch64" ? new RootedFileSystem(ArmRoot) : RootedFileSystem.Host;
+        string? dlopenTarget = sc.Dlopen is null ? null : Path.Combine(dir, sc.Dlopen);
+
+        // 1. The real thing.
+        ToolResult real = sc.Runner switch
+        {
+            "qemu-aarch64" => Tool.Run("qemu-aarch64", ["-L", ArmRoot, program], procEnv, cwd, 60_000),
+            _ when dlopenTarget is not null => Tool.Run(program, [dlopenTarget], procEnv, cwd, 20_000),
+            // Through bash, so that a missing interpreter gets the shell's own words.
+            _ => Tool.Run("/bin/bash", ["-c", argv0.Replace("'", "'\\''") is var q ? $"'{q}'" : ""], procEnv, cwd, 20_000),
+        };
+        string? realFirst = real.Stderr.Split('\n').FirstOrDefault(l => l.Length > 0);
+
+        // 2. Our prediction.
+        var request = new LoadRequest
+        {
+            Program = dlopenTarget ?? program, ProgramName = dlopenTarget ?? argv0, Root = root, Environment = env,
+            WorkingDirectory = cwd,
+        };
+        var why = StartupSimulator.Simulate(request, dlopen: dlopenTarget is not null);
+        string? ourFirst = why.LoaderOutput.FirstOrDefault() ?? why.Later.FirstOrDefault();
+        int expectedExit = dlopenTarget is not null ? (why.Starts ? 0 : 1) : why.Starts ? (why.Later.Count > 0 ? 127 : 0) : why.ExitStatus ?? -1;
+        output.WriteLine($"real: exit {real.ExitCode}, first stderr line: {realFirst ?? "(none)"}");
+        output.WriteLine($"why:  exit {expectedExit}, first line: {ourFirst ?? "(none)"}");
+        foreach (var l in why.Explanation) output.WriteLine($"  why: {l}");
+        foreach (var l in why.Fixes) output.WriteLine($"  fix: {l}");
+        Assert.Equal(realFirst, ourFirst);
+        Assert.Equal(real.ExitCode, expectedExit);
+
+        // 3. The trace.
+        if (!sc.Trace) return;
+        string target = dlopenTarget ?? program;
+        var traceEnv = new Dictionary<string, string?>(procEnv) { ["LD_TRACE_LOADED_OBJECTS"] = "1" };
+        string realTrace = sc.Runner switch
+        {
+            "musl" => LoaderGroundTruthTests.NormalizeTrace(Tool.Run("/lib/ld-musl-x86_64.so.1", ["--list", argv0], procEnv, cwd, 20_000).Stdout),
+            "qemu-aarch64" => LoaderGroundTruthTests.NormalizeTrace(Tool.Run("qemu-aarch64", ["-L", ArmRoot, "-E", "LD_TRACE_LOADED_OBJECTS=1", program], procEnv, cwd, 60_000).Stdout),
+            _ when dlopenTarget is not null => LoaderGroundTruthTests.RealTrace(target, procEnv, cwd: cwd),
+            _ => LoaderGroundTruthTests.NormalizeTrace(Tool.Run(target, [], traceEnv, cwd, 20_000).Stdout),
+        };
+        var traceRequest = request with { Trace = true, ProgramName = sc.Runner == "musl" ? argv0 : request.ProgramName };
+        using var g = DynamicLoader.Load(traceRequest);
+        string ourTrace = Reports.TreeRenderer.Flat(g);
+        output.WriteLine("real trace:\n" + realTrace + "our trace:\n" + ourTrace);
+        Assert.Equal(realTrace, ourTrace);
+    }
+
+    [Fact]
+    public void TheSuiteHasAtLeastFortyScenarios() => Assert.True(All.Length >= 40, $"{All.Length} scenarios");
+}
