@@ -48,7 +48,7 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         new("unversioned-reference"),
         new("nodefaultlib-libm"),
         new("name-with-slash", Cwd: "bin"),
-        new("missing-interpreter", Trace: false),
+        new("missing-interpreter", Runner: "shell", Trace: false),
         new("missing-indirect"),
         new("dlopen-missing-dependency", Program: "bin/dlopener", Dlopen: "lib/libneedsmissing.so"),
         new("dlopen-undefined-symbol", Program: "bin/dlopener", Dlopen: "lib/libundefined.so"),
@@ -63,7 +63,8 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         new("musl-preload", Runner: "musl", Env: ["LD_PRELOAD={dir}/lib/libpre.so"]),
         new("arm-ok", Runner: "qemu-aarch64"),
         new("arm-missing-lib", Runner: "qemu-aarch64"),
-        new("arm-ld-library-path", Runner: "qemu-aarch64", Env: ["LD_LIBRARY_PATH={dir}/d"]),
+        // --root is strict (qemu -L would also fall back to host paths); the program's own directory is the exception.
+        new("arm-ld-library-path", Runner: "qemu-aarch64", Env: ["LD_LIBRARY_PATH={dir}/bin"]),
         new("arm-version-not-found", Runner: "qemu-aarch64"),
         new("arm-wrong-machine-skipped", Runner: "qemu-aarch64"),
     ];
@@ -95,8 +96,9 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         {
             "qemu-aarch64" => Tool.Run("qemu-aarch64", ["-L", ArmRoot, program], procEnv, cwd, 60_000),
             _ when dlopenTarget is not null => Tool.Run(program, [dlopenTarget], procEnv, cwd, 20_000),
-            // Through bash, so that a missing interpreter gets the shell's own words.
-            _ => Tool.Run("/bin/bash", ["-c", argv0.Replace("'", "'\\''") is var q ? $"'{q}'" : ""], procEnv, cwd, 20_000),
+            // Through an interactive bash, so that a missing interpreter gets the words a user sees at a prompt.
+            "shell" => Tool.Run("bash", ["--norc", "--noprofile", "-i", "-c", argv0], procEnv, cwd, 20_000),
+            _ => Tool.Run(program, [], procEnv, cwd, 20_000),
         };
         string? realFirst = real.Stderr.Split('\n').FirstOrDefault(l => l.Length > 0);
 

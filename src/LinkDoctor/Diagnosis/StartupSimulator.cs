@@ -35,6 +35,9 @@ public static class StartupSimulator
         ElfFile main;
         string kind;
         string? interp;
+        if (dlopen && !File.Exists(request.Program))
+            return Fail(argv0, request.Loader, [$"{argv0}: cannot open shared object file: No such file or directory"], null,
+                [$"{argv0} does not exist"], ["check the path given to dlopen(); a name without '/' is searched like a DT_NEEDED entry"]);
         using (var image = BinaryImage.Open(request.Program))
         {
             main = ElfFile.Open(image);
@@ -109,6 +112,14 @@ public static class StartupSimulator
         var later = new List<string>();
         foreach (var u in unresolved)
         {
+            if (u.AssertsInCheckMatch)
+            {
+                // The line number is glibc 2.36's (Debian 12); the assertion was removed in 2.41 (bdaf500353).
+                output.Add("Inconsistency detected by ld.so: dl-lookup.c: 107: check_match: Assertion `version->filename == NULL || ! _dl_name_match_p (version->filename, map)' failed!");
+                explanation.Add($"{Req(u.Referencer)} references {u.Name}@{u.Version}, but the library it was linked against now has no symbol versions; glibc before 2.41 aborts with an assertion");
+                fixes.Add("use the library the program was built against (with its version script), or rebuild the program against this one");
+                return Fail(argv0, "glibc", output, 127, explanation, fixes);
+            }
             string line = $"{Req(u.Referencer)}: undefined symbol: {u.Name}{(u.Version is null ? "" : ", version " + u.Version)}";
             if (u.Lazy) { later.Add($"{argv0}: symbol lookup error: {line}"); continue; }
             output.Add(dlopen ? line : $"{argv0}: symbol lookup error: {line}");

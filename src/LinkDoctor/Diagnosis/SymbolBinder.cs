@@ -5,7 +5,14 @@ using static LinkDoctor.Formats.Elf.ElfNative;
 namespace LinkDoctor.Diagnosis;
 
 /// <summary>An undefined reference that no loaded object satisfies.</summary>
-public sealed record UnresolvedSymbol(LoadedObject Referencer, string Name, string? Version, bool Lazy, bool IsFunction);
+public sealed record UnresolvedSymbol(LoadedObject Referencer, string Name, string? Version, bool Lazy, bool IsFunction)
+{
+    /// <summary>
+    /// glibc &lt; 2.41 asserts in check_match instead of reporting: a versioned reference met, in the very library
+    /// the version was required from, a definition without version information.
+    /// </summary>
+    public bool AssertsInCheckMatch { get; init; }
+}
 
 /// <summary>A DT_VERNEED entry that the providing library does not define (glibc), or a library without version information.</summary>
 public sealed record VersionProblem(LoadedObject Requirer, LoadedObject Provider, string? Version, bool NoVersionInformation, bool Weak);
@@ -37,13 +44,14 @@ public sealed class SymbolBinder
                 var provider = FindNeeded(obj, need.File);
                 if (provider?.File is null) continue;
                 var defs = provider.File.Versions.Definitions;
-                if (defs.Count == 0)
-                {
-                    problems.Add(new VersionProblem(obj, provider, null, NoVersionInformation: true, Weak: false));
-                    continue;
-                }
                 foreach (var v in need.Versions)
                 {
+                    // match_symbol: a provider without DT_VERDEF gets one warning per required version.
+                    if (defs.Count == 0)
+                    {
+                        problems.Add(new VersionProblem(obj, provider, v.Name, NoVersionInformation: true, Weak: v.IsWeak));
+                        continue;
+                    }
                     if (defs.Any(d => d.Hash == v.Hash && d.Name == v.Name)) continue;
                     problems.Add(new VersionProblem(obj, provider, v.Name, NoVersionInformation: false, Weak: v.IsWeak));
                 }
@@ -91,6 +99,11 @@ public sealed class SymbolBinder
                 string name = syms.GetName(sym);
                 var version = musl ? null : file.Versions.GetSymbolVersion(sym);
                 bool isCopy = IsCopyRelocation(file.Header.Machine, rel.Type);
+                if (!musl && version is { IsReference: true } && AssertsInCheckMatch(obj, name, version.Value))
+                {
+                    result.Add(new UnresolvedSymbol(obj, name, version?.Name, false, true) { AssertsInCheckMatch = true });
+                    return result;
+                }
                 if (Lookup(name, version, skip: isCopy ? obj : null)) continue;
                 // A weak undefined reference resolves to 0; a defined symbol the object itself provides is kept.
                 if (sym.Binding == STB_WEAK && !sym.IsDefined) continue;
@@ -101,6 +114,24 @@ public sealed class SymbolBinder
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// elf/dl-lookup.c check_match (glibc ≤ 2.40): the first object in scope defining <paramref name="name"/>
+    /// has no DT_VERSYM and is the file the version was required from: <c>assert (version->filename == NULL ||
+    /// ! _dl_name_match_p (version->filename, map))</c> fails.
+    /// </summary>
+    private bool AssertsInCheckMatch(LoadedObject obj, string name, ElfSymbolVersion version)
+    {
+        var need = obj.File!.Versions.FindNeed(version.Index);
+        if (need is null) return false;
+        foreach (var o in Scope)
+        {
+            if (!Defs(o).ContainsKey(name)) continue;
+            if (o.File!.Versions.HasVersym) return false;
+            return o.Names.Contains(need.Value.File.File) || o.File.Dynamic?.SoName == need.Value.File.File;
+        }
+        return false;
     }
 
     private static bool IsCopyRelocation(ushort machine, uint type) => (machine, type) switch

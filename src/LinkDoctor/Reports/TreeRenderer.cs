@@ -20,6 +20,10 @@ public static class TreeRenderer
             foreach (var line in g.TraceLines) sb.Append(line).Append('\n');
             return sb.ToString();
         }
+        // A fatal error (a junk file on the path) aborts before the list is printed.
+        if (g.FatalError is not null) return "";
+        if (g.Main.File.Dynamic.Needed.Count == 0 && !g.Objects.Any(o => o.Source is SearchSource.Preload or SearchSource.EtcPreload))
+            return "\tstatically linked\n";
         foreach (var o in g.Objects)
         {
             if (o.IsMain) continue;

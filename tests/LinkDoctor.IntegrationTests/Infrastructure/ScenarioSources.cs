@@ -178,7 +178,7 @@ public static class ScenarioSources
         mkdir -p "$OUT/_build-arm"; good "$OUT/_build-arm/libfoo.so.1" aarch64-linux-gnu-gcc
         arm arm-ok -Wl,-rpath,'$ORIGIN/../lib'; mkdir -p "$OUT/arm-ok/lib"; good "$OUT/arm-ok/lib/libfoo.so.1" aarch64-linux-gnu-gcc
         arm arm-missing-lib
-        arm arm-ld-library-path; mkdir -p "$OUT/arm-ld-library-path/d"; good "$OUT/arm-ld-library-path/d/libfoo.so.1" aarch64-linux-gnu-gcc
+        arm arm-ld-library-path; good "$OUT/arm-ld-library-path/bin/libfoo.so.1" aarch64-linux-gnu-gcc
         arm arm-version-not-found -Wl,-rpath,'$ORIGIN/../lib'; mkdir -p "$OUT/arm-version-not-found/lib"
         aarch64-linux-gnu-gcc -fPIC -shared -o "$OUT/arm-version-not-found/lib/libfoo.so.1" -Wl,-soname,libfoo.so.1 -Wl,--version-script=libold.map libold.c
         arm arm-wrong-machine-skipped -Wl,-rpath,'$ORIGIN/../x86:$ORIGIN/../lib'; mkdir -p "$OUT/arm-wrong-machine-skipped/x86" "$OUT/arm-wrong-machine-skipped/lib"

@@ -125,7 +125,8 @@ public sealed class GlibcLoader
                 obj.Needed.Add((needed, target));
                 if (!target.Found)
                 {
-                    if (_request.Trace && target.Error is null or "cannot open shared object file") continue;
+                    // ldd's trace mode fakes an entry for anything not found; only a fatal candidate aborts.
+                    if (_request.Trace && !target.Tried.Any(c => c.Verdict == CandidateVerdict.Fatal)) continue;
                     _graph.FatalError = $"{_argv0}: error while loading shared libraries: {ErrorObjectName(target)}: {target.Error}";
                     return;
                 }
