@@ -8,4 +8,5 @@ namespace LinkDoctor.Reports;
 [JsonSerializable(typeof(List<SymbolReport>))]
 [JsonSerializable(typeof(List<LoadGraphReport>))]
 [JsonSerializable(typeof(List<LinkDoctor.Diagnosis.WhyReport>))]
+[JsonSerializable(typeof(List<LinkDoctor.Diagnosis.CheckReport>))]
 public sealed partial class LinkDoctorJsonContext : JsonSerializerContext;

@@ -34,6 +34,20 @@ public static class TextRenderer
         foreach (var f in r.Fixes) w.WriteLine($"  fix: {f}");
     }
 
+    public static void WriteJson(TextWriter w, List<LinkDoctor.Diagnosis.CheckReport> reports) =>
+        w.WriteLine(JsonSerializer.Serialize(reports, LinkDoctorJsonContext.Default.ListCheckReport));
+
+    public static void WriteCheck(TextWriter w, LinkDoctor.Diagnosis.CheckReport r)
+    {
+        w.WriteLine($"{(r.Ok ? "PASS" : "FAIL")} {r.Path} on {r.Target}");
+        foreach (var c in r.Checks)
+        {
+            w.WriteLine($"  {(c.Ok ? "ok  " : "FAIL")} {c.Check}: {c.Detail}");
+            if (!c.Ok && c.Symbols is { Count: > 0 } s)
+                foreach (var sym in s.Take(40)) w.WriteLine($"         {sym}");
+        }
+    }
+
     private static string Dash(string? s) => string.IsNullOrEmpty(s) ? "-" : s;
     private static string YesNo(bool? b) => b is null ? "-" : b.Value ? "yes" : "no";
 
