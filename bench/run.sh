@@ -42,3 +42,22 @@ echo "linkdoctor inspect -r  ${t}s  peak $(peak "$BIN" inspect -r "$TREE") KB"
 echo "scanelf -R -n          ${s}s  peak $(peak scanelf -R -n "$TREE") KB"
 echo "readelf -d loop        ${r}s"
 echo "ratio scanelf/linkdoctor: $(ratio "$s" "$t")   readelf-loop/linkdoctor: $(ratio "$r" "$t")"
+
+echo "== tree of every dynamic program in /usr/bin (one process) vs libtree, lddtree and ldd loops"
+for f in /usr/bin/*; do
+  [ -f "$f" ] && [ ! -L "$f" ] && readelf -l "$f" 2>/dev/null | grep -q "program interpreter: /lib64/ld-linux-x86-64.so.2" && echo "$f"
+done > "$tmp/progs"
+echo "$(wc -l < "$tmp/progs") programs"
+loop() { echo "while IFS= read -r f; do $1 \"\$f\" >/dev/null 2>&1; done < $tmp/progs" > "$tmp/$2.sh"; }
+loop libtree libtree; loop "/usr/bin/python3 /usr/bin/lddtree" lddtree; loop ldd ldd
+{ printf "%s tree" "$BIN"; while IFS= read -r f; do printf " %s" "$f"; done < "$tmp/progs"; echo " >/dev/null"; } > "$tmp/ours.sh"
+hyperfine -w 1 -r 3 -i --export-json "$tmp/tr-ld.json" "bash $tmp/ours.sh" >/dev/null 2>&1
+hyperfine -w 0 -r 1 -i --export-json "$tmp/tr-lt.json" "bash $tmp/libtree.sh" >/dev/null 2>&1
+hyperfine -w 0 -r 1 -i --export-json "$tmp/tr-pt.json" "bash $tmp/lddtree.sh" >/dev/null 2>&1
+hyperfine -w 0 -r 1 -i --export-json "$tmp/tr-ldd.json" "bash $tmp/ldd.sh" >/dev/null 2>&1
+o=$(mean "$tmp/tr-ld.json"); lt=$(mean "$tmp/tr-lt.json"); pt=$(mean "$tmp/tr-pt.json"); ld=$(mean "$tmp/tr-ldd.json")
+echo "linkdoctor tree (1 process) ${o}s  peak $(peak bash "$tmp/ours.sh") KB"
+echo "libtree loop                ${lt}s"
+echo "lddtree loop                ${pt}s"
+echo "ldd loop                    ${ld}s"
+echo "ratios: libtree/linkdoctor $(ratio "$lt" "$o")   lddtree/linkdoctor $(ratio "$pt" "$o")   ldd/linkdoctor $(ratio "$ld" "$o")"

@@ -391,13 +391,24 @@ public sealed class GlibcLoader
         return slash switch { < 0 => null, 0 => "/", _ => p[..slash] };
     }
 
+    /// <summary>Parsed caches, one per root and byte order: batch commands load thousands of programs.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RootedFileSystem, Dictionary<bool, LdSoCache?>> Caches = new();
+
     private string? LookupCache(string name)
     {
         if (!_cacheRead)
         {
             _cacheRead = true;
-            if (_fs.ReadBytes("/etc/ld.so.cache") is { } bytes && LdSoCache.TryParse(bytes, out var cache, out _, _mainFile.IsBigEndian))
-                _cache = cache;
+            var perRoot = Caches.GetValue(_fs, _ => new Dictionary<bool, LdSoCache?>());
+            lock (perRoot)
+            {
+                if (!perRoot.TryGetValue(_mainFile.IsBigEndian, out _cache))
+                {
+                    if (_fs.ReadBytes("/etc/ld.so.cache") is { } bytes && LdSoCache.TryParse(bytes, out var cache, out _, _mainFile.IsBigEndian))
+                        _cache = cache;
+                    perRoot[_mainFile.IsBigEndian] = _cache;
+                }
+            }
         }
         if (_cache is null || _platform.CacheFlags is not { } flags) return null;
         return _cache.Lookup(name, new LdSoCacheLookupOptions { Flags = flags, HwcapsSubdirs = _platform.HwcapsSubdirs, LegacyHwcaps = _platform.CacheLegacyFilter });
