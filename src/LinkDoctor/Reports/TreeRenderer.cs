@@ -34,10 +34,13 @@ public static class TreeRenderer
         return sb.ToString();
     }
 
-    public static string Describe(LoadedObject o) => o.Source switch
+    /// <summary>Where a library came from, as the tree and the JSON say it (libtree's labels).</summary>
+    public static string Describe(LoadedObject o) => SourceName(o.Source, o.SourceOwner);
+
+    public static string SourceName(SearchSource source, string? owner) => source switch
     {
-        SearchSource.RPath => $"RPATH of {o.SourceOwner}",
-        SearchSource.RunPath => $"RUNPATH of {o.SourceOwner}",
+        SearchSource.RPath => $"RPATH of {owner}",
+        SearchSource.RunPath => $"RUNPATH of {owner}",
         SearchSource.LdLibraryPath => "LD_LIBRARY_PATH",
         SearchSource.LdSoCache => "ld.so.cache",
         SearchSource.SystemDirectory => "default directory",
@@ -47,7 +50,7 @@ public static class TreeRenderer
         SearchSource.Interpreter => "interpreter",
         SearchSource.MuslReserved => "musl's libc",
         SearchSource.Main => "program",
-        _ => o.Source.ToString(),
+        _ => source.ToString(),
     };
 
     /// <summary>An lddtree/libtree-style tree: each object expanded once, with where it came from; a missing one with every path tried.</summary>
@@ -90,16 +93,7 @@ public static class TreeRenderer
         }
     }
 
-    private static string SourceLabel(Candidate c) => c.Source switch
-    {
-        SearchSource.RPath => $"RPATH of {c.Owner}",
-        SearchSource.RunPath => $"RUNPATH of {c.Owner}",
-        SearchSource.LdLibraryPath => "LD_LIBRARY_PATH",
-        SearchSource.LdSoCache => "ld.so.cache",
-        SearchSource.SystemDirectory => "default directory",
-        SearchSource.DirectPath => "path as given",
-        _ => c.Source.ToString(),
-    };
+    private static string SourceLabel(Candidate c) => SourceName(c.Source, c.Owner);
 
     private static string Verdict(Candidate c) => c.Verdict switch
     {
