@@ -54,6 +54,36 @@ public sealed class LoaderGroundTruthTests(ITestOutputHelper output)
         catch (Exception e) when (e is BinaryFormatException or IOException) { return false; }
     }
 
+    /// <summary>
+    /// Any root: every shared library of Debian's aarch64 and i686 cross roots, resolved with <c>--root</c> on this
+    /// x86_64 machine, against the real foreign loader under qemu (<c>qemu-ARCH -L ROOT -E LD_TRACE_LOADED_OBJECTS=1
+    /// /lib/ld.so --inhibit-cache LIB</c>: qemu would otherwise read the host's /etc/ld.so.cache, which lies outside the root).
+    /// </summary>
+    [Theory]
+    [InlineData("qemu-aarch64", ScenarioTests.ArmRoot, "/lib/ld-linux-aarch64.so.1")]
+    [InlineData("qemu-i386", ScenarioTests.I386Root, "/lib/ld-linux.so.2")]
+    public void TreeFlatEqualsTheRealLoaderInForeignRoots(string qemu, string rootDir, string loader)
+    {
+        var root = new RootedFileSystem(rootDir);
+        var libs = Directory.EnumerateFiles(Path.Combine(rootDir, "lib"), "*.so*")
+            .Where(f => !new FileInfo(f).Attributes.HasFlag(FileAttributes.ReparsePoint) && FileWalker.StartsWithElfMagic(f))
+            .Where(f => { using var i = BinaryImage.Open(f); return ElfFile.Open(i).Dynamic is { Needed.Count: > 0 }; })
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.True(libs.Count >= 10, $"{libs.Count} libraries in {rootDir}");
+        int agree = 0;
+        var mismatches = new List<string>();
+        foreach (var lib in libs)
+        {
+            string inRoot = "/lib/" + Path.GetFileName(lib);
+            string real = ScenarioTests.ForeignTrace(qemu, rootDir, loader, inRoot);
+            string ours = OurTrace(lib, root);
+            if (real == ours) agree++;
+            else mismatches.Add($"{lib}:\n--- real\n{real}--- linkdoctor\n{ours}");
+        }
+        output.WriteLine($"{rootDir}: {agree} of {libs.Count} libraries give the real loader's exact list");
+        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches.Take(5)));
+    }
+
     [Fact]
     public void TreeFlatEqualsTheRealLoaderForEveryDynamicObjectUnderUsr()
     {

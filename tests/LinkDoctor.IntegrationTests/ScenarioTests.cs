@@ -67,13 +67,17 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         new("arm-ld-library-path", Runner: "qemu-aarch64", Env: ["LD_LIBRARY_PATH={dir}/bin"]),
         new("arm-version-not-found", Runner: "qemu-aarch64"),
         new("arm-wrong-machine-skipped", Runner: "qemu-aarch64"),
+        new("i386-ok", Runner: "qemu-i386"),
+        new("i386-wrong-class-skipped", Runner: "qemu-i386"),
+        new("i386-missing-lib", Runner: "qemu-i386"),
     ];
 
     public static IEnumerable<object[]> Names() => All.Select(s => new object[] { s.Name });
 
     private static string Root() => Fixtures.Build("scenarios", ScenarioSources.Script, ScenarioSources.All);
 
-    private const string ArmRoot = "/usr/aarch64-linux-gnu";
+    public const string ArmRoot = "/usr/aarch64-linux-gnu";
+    public const string I386Root = "/usr/i686-linux-gnu";
 
     [Theory]
     [MemberData(nameof(Names))]
@@ -88,13 +92,14 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         var env = (sc.Env ?? []).Select(e => e.Replace("{dir}", dir)).ToDictionary(e => e[..e.IndexOf('=')], e => e[(e.IndexOf('=') + 1)..]);
         var procEnv = new Dictionary<string, string?> { ["LD_LIBRARY_PATH"] = null, ["LD_PRELOAD"] = null, ["LD_BIND_NOW"] = null };
         foreach (var (k, v) in env) procEnv[k] = v;
-        var root = sc.Runner == "qemu-aarch64" ? new RootedFileSystem(ArmRoot) : RootedFileSystem.Host;
+        var root = sc.Runner switch { "qemu-aarch64" => new RootedFileSystem(ArmRoot), "qemu-i386" => new RootedFileSystem(I386Root), _ => RootedFileSystem.Host };
         string? dlopenTarget = sc.Dlopen is null ? null : Path.Combine(dir, sc.Dlopen);
 
         // 1. The real thing.
         ToolResult real = sc.Runner switch
         {
             "qemu-aarch64" => Tool.Run("qemu-aarch64", ["-L", ArmRoot, program], procEnv, cwd, 60_000),
+            "qemu-i386" => Tool.Run("qemu-i386", ["-L", I386Root, program], procEnv, cwd, 60_000),
             _ when dlopenTarget is not null => Tool.Run(program, [dlopenTarget], procEnv, cwd, 20_000),
             // Through an interactive bash, so that a missing interpreter gets the words a user sees at a prompt.
             "shell" => Tool.Run("bash", ["--norc", "--noprofile", "-i", "-c", argv0], procEnv, cwd, 20_000),
@@ -127,7 +132,11 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         string realTrace = sc.Runner switch
         {
             "musl" => LoaderGroundTruthTests.NormalizeTrace(Tool.Run("/lib/ld-musl-x86_64.so.1", ["--list", argv0], procEnv, cwd, 20_000).Stdout),
-            "qemu-aarch64" => LoaderGroundTruthTests.NormalizeTrace(Tool.Run("qemu-aarch64", ["-L", ArmRoot, "-E", "LD_TRACE_LOADED_OBJECTS=1", program], procEnv, cwd, 60_000).Stdout),
+            // qemu -L falls back to host files that are missing under the root, the host's /etc/ld.so.cache among
+            // them (its i386 entries point into /lib32); --root never reads outside the root, so the real loader
+            // is run with --inhibit-cache to compare like with like.
+            "qemu-aarch64" => ForeignTrace("qemu-aarch64", ArmRoot, "/lib/ld-linux-aarch64.so.1", program, procEnv, cwd),
+            "qemu-i386" => ForeignTrace("qemu-i386", I386Root, "/lib/ld-linux.so.2", program, procEnv, cwd),
             _ when dlopenTarget is not null => LoaderGroundTruthTests.RealTrace(target, procEnv, cwd: cwd),
             _ => LoaderGroundTruthTests.NormalizeTrace(Tool.Run(target, [], traceEnv, cwd, 20_000).Stdout),
         };
@@ -137,6 +146,15 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         output.WriteLine("real trace:\n" + realTrace + "our trace:\n" + ourTrace);
         Assert.Equal(realTrace, ourTrace);
     }
+
+    /// <summary>
+    /// The real foreign loader's trace under qemu: <c>qemu -L ROOT -E LD_TRACE_LOADED_OBJECTS=1 ROOT/LDSO --inhibit-cache FILE</c>.
+    /// qemu's own program path is not redirected by -L, so ld.so is named by its host path; it then calls itself
+    /// that, where a kernel-started program would name it by PT_INTERP: that one line is mapped back.
+    /// </summary>
+    public static string ForeignTrace(string qemu, string root, string ldso, string file, IDictionary<string, string?>? env = null, string? cwd = null) =>
+        LoaderGroundTruthTests.NormalizeTrace(Tool.Run(qemu, ["-L", root, "-E", "LD_TRACE_LOADED_OBJECTS=1", root + ldso, "--inhibit-cache", file], env, cwd, 60_000).Stdout)
+            .Replace($"\t{root}{ldso}\n", $"\t{ldso}\n").Replace($"\t{ldso} => {root}{ldso}\n", $"\t{ldso}\n");
 
     [Fact]
     public void TheSuiteHasAtLeastFortyScenarios() => Assert.True(All.Length >= 40, $"{All.Length} scenarios");

@@ -183,5 +183,13 @@ public static class ScenarioSources
         aarch64-linux-gnu-gcc -fPIC -shared -o "$OUT/arm-version-not-found/lib/libfoo.so.1" -Wl,-soname,libfoo.so.1 -Wl,--version-script=libold.map libold.c
         arm arm-wrong-machine-skipped -Wl,-rpath,'$ORIGIN/../x86:$ORIGIN/../lib'; mkdir -p "$OUT/arm-wrong-machine-skipped/x86" "$OUT/arm-wrong-machine-skipped/lib"
         good "$OUT/arm-wrong-machine-skipped/x86/libfoo.so.1"; good "$OUT/arm-wrong-machine-skipped/lib/libfoo.so.1" aarch64-linux-gnu-gcc
+
+        # i386 (32-bit) against Debian's i686 cross libraries, run with qemu-i386 -L /usr/i686-linux-gnu.
+        x86() { local d="$OUT/$1"; shift; mkdir -p "$d/bin"; i686-linux-gnu-gcc -o "$d/bin/main" main.c -L"$OUT/_build-i386" -l:libfoo.so.1 -lm "$@"; }
+        mkdir -p "$OUT/_build-i386"; good "$OUT/_build-i386/libfoo.so.1" i686-linux-gnu-gcc
+        x86 i386-ok -Wl,-rpath,'$ORIGIN/../lib'; mkdir -p "$OUT/i386-ok/lib"; good "$OUT/i386-ok/lib/libfoo.so.1" i686-linux-gnu-gcc
+        x86 i386-wrong-class-skipped -Wl,-rpath,'$ORIGIN/../lib64:$ORIGIN/../lib'; mkdir -p "$OUT/i386-wrong-class-skipped/lib64" "$OUT/i386-wrong-class-skipped/lib"
+        good "$OUT/i386-wrong-class-skipped/lib64/libfoo.so.1"; good "$OUT/i386-wrong-class-skipped/lib/libfoo.so.1" i686-linux-gnu-gcc
+        x86 i386-missing-lib
         """;
 }
