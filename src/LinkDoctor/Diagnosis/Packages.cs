@@ -37,6 +37,14 @@ public static class Packages
         }
     }
 
+    /// <summary>The program's own directory and its ../lib and ../lib64, where bundled libraries usually sit (host paths).</summary>
+    public static IEnumerable<string> FindNextTo(string program, string name, ElfFile main)
+    {
+        string dir = Path.GetDirectoryName(Path.GetFullPath(program))!;
+        foreach (var d in new[] { dir, Path.GetFullPath(Path.Combine(dir, "../lib")), Path.GetFullPath(Path.Combine(dir, "../lib64")) })
+            if (File.Exists(Path.Combine(d, name)) && IsCompatible(Path.Combine(d, name), main)) yield return d;
+    }
+
     private static bool IsCompatible(string hostPath, ElfFile main)
     {
         try
@@ -46,6 +54,20 @@ public static class Packages
             return f.Header.Machine == main.Header.Machine && f.Header.Class == main.Header.Class;
         }
         catch (Exception e) when (e is BinaryFormatException or IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>The installed Alpine package (/lib/apk/db/installed: P: package, F: directory, R: file) that owns this name.</summary>
+    public static string? AlpinePackageOwning(RootedFileSystem root, string name)
+    {
+        string? text = root.ReadText("/lib/apk/db/installed");
+        if (text is null) return null;
+        string? package = null;
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith("P:", StringComparison.Ordinal)) package = line[2..];
+            else if (line.StartsWith("R:", StringComparison.Ordinal) && line[2..] == name) return package;
+        }
+        return null;
     }
 
     /// <summary>The installed Debian package whose file list (/var/lib/dpkg/info/*.list) names this library, if any.</summary>

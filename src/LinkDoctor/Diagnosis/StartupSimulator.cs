@@ -192,14 +192,16 @@ public static class StartupSimulator
             explanation.Add($"{c.Path} exists but was skipped: {(c.Verdict == CandidateVerdict.WrongClass ? "wrong ELF class " + c.Detail : "built for another machine")}");
         if (missing.FoundOtherClass)
             fixes.Add($"install the {(g.Main.File!.Is64 ? "64" : "32")}-bit build of {missing.Name} (e.g. the :{Diagnosis.Packages.DebianArch(g.Main.File!)} package)");
-        // Look for the file elsewhere in the root: then a search path is all that is missing.
-        foreach (var dir in Packages.FindElsewhere(request.Root, missing.Name, g.Main.File!))
+        // Look for the file elsewhere (next to the program, or in the root's usual places): then a search path is all that is missing.
+        foreach (var dir in Packages.FindNextTo(request.Program, missing.Name, g.Main.File!).Concat(Packages.FindElsewhere(request.Root, missing.Name, g.Main.File!)))
         {
             fixes.Add($"{dir}/{missing.Name} exists: run with LD_LIBRARY_PATH={dir}, or add it to the search path: patchelf --add-rpath {dir} {needer}");
             break;
         }
         if (Packages.DebianPackageOwning(request.Root, missing.Name) is { } pkg)
             fixes.Add($"the package database lists {missing.Name} in {pkg}: reinstall it (apt install --reinstall {pkg.Split(':')[0]})");
+        else if (Packages.AlpinePackageOwning(request.Root, missing.Name) is { } apk)
+            fixes.Add($"the package database lists {missing.Name} in {apk}: reinstall it (apk fix {apk})");
         else if (g.Loader == "glibc")
             fixes.Add($"find the package that ships it: apt-file search {missing.Name} (Debian/Ubuntu), dnf provides '*/{missing.Name}' (Fedora/RHEL), apk search -x so:{missing.Name} (Alpine)");
         else
