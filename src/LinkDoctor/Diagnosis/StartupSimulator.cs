@@ -195,7 +195,11 @@ public static class StartupSimulator
         // Look for the file elsewhere (next to the program, or in the root's usual places): then a search path is all that is missing.
         foreach (var dir in Packages.FindNextTo(request.Program, missing.Name, g.Main.File!).Concat(Packages.FindElsewhere(request.Root, missing.Name, g.Main.File!)))
         {
-            fixes.Add($"{dir}/{missing.Name} exists: run with LD_LIBRARY_PATH={dir}, or add it to the search path: patchelf --add-rpath {dir} {needer}");
+            // For the program itself, a path relative to $ORIGIN keeps working when the tree moves.
+            string rpath = missing.Loader is { IsMain: true } && request.Root.IsHost
+                ? "'$ORIGIN/" + Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(request.Program))!, dir) + "'"
+                : dir;
+            fixes.Add($"{dir}/{missing.Name} exists: run with LD_LIBRARY_PATH={dir}, or add it to the search path: patchelf --add-rpath {rpath.Replace("/.'", "'")} {needer}");
             break;
         }
         if (Packages.DebianPackageOwning(request.Root, missing.Name) is { } pkg)

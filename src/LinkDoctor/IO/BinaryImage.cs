@@ -98,7 +98,8 @@ public sealed unsafe class BinaryImage : IDisposable
         try
         {
             long length = NativeFile.Length(fd);
-            if (length < 0) throw new IOException("Is a directory or not seekable");
+            // Directories open fine; lseek(SEEK_END) then reports their size or an htree maximum.
+            if (length < 0 || (length > int.MaxValue || length % 4096 == 0) && Directory.Exists(path)) throw new IOException("Is a directory");
             if (length > int.MaxValue) BinaryFormatException.Throw($"file too large ({length} bytes)");
             if (length <= MapThreshold)
             {

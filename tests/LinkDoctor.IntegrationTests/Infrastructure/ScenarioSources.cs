@@ -149,7 +149,7 @@ public static class ScenarioSources
         (cd "$OUT/name-with-slash/bin" && gcc -o main "$OLDPWD/main.c" ./libnosoname.so -lm)
         prog missing-interpreter -Wl,-rpath,'$ORIGIN/../lib'; patchelf --set-interpreter /nonexistent/ld-linux-x86-64.so.2 "$OUT/missing-interpreter/bin/main"
         prog missing-indirect -Wl,-rpath,'$ORIGIN/../lib'; mkdir -p "$OUT/missing-indirect/lib"
-        gcc -fPIC -shared -o "$OUT/missing-indirect/lib/libfoo.so.1" -Wl,-soname,libfoo.so.1 -Wl,--version-script=lib.map lib.c -L"$OUT/_build" -l:libbar2.so
+        gcc -fPIC -shared -o "$OUT/missing-indirect/lib/libfoo.so.1" -Wl,-soname,libfoo.so.1 -Wl,--version-script=lib.map lib.c -L"$OUT/_build" -Wl,--no-as-needed -l:libbar2.so
         mkdir -p "$OUT/dlopen/bin" "$OUT/dlopen/lib"; gcc -o "$OUT/dlopen/bin/dlopener" dlopener.c
         gcc -fPIC -shared -o "$OUT/dlopen/lib/libneedsmissing.so" libneedsmissing.c -L"$OUT/_build" -l:libfoo.so.1 -Wl,--no-as-needed
         patchelf --add-needed libnope.so "$OUT/dlopen/lib/libneedsmissing.so"
