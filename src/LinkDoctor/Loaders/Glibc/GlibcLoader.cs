@@ -26,7 +26,8 @@ public sealed class GlibcLoader
     private LdSoCache? _cache;
     private bool _cacheRead;
     private LoadedObject? _rtld;
-    private readonly bool _secure;
+    /// <summary>AT_SECURE (set-user-ID programs) is not modelled: LinkDoctor simulates an ordinary start.</summary>
+    private readonly bool _secure = false;
 
     private GlibcLoader(LoadRequest request, LoadGraph graph, ElfFile mainFile, string? mainOrigin, string? outsideRootDir)
     {
@@ -39,10 +40,7 @@ public sealed class GlibcLoader
         _outsideRootDir = outsideRootDir;
         _platform = GlibcPlatform.For(mainFile, _fs);
         graph.Assumptions.AddRange(_platform.Assumptions);
-        _secure = false;
     }
-
-    public GlibcPlatform Platform => _platform;
 
     /// <summary>Maps the program and its dependencies. Bad input for the main program throws (BinaryFormatException, IOException).</summary>
     public static LoadGraph Load(LoadRequest request)
@@ -120,7 +118,7 @@ public sealed class GlibcLoader
             foreach (var raw in dyn.Needed)
             {
                 // dl-deps.c expand_dst: DT_NEEDED strings are expanded before _dl_map_object sees them.
-                string needed = raw.Contains('$') ? ExpandDst(raw, obj, isNeeded: true) ?? raw : raw;
+                string needed = raw.Contains('$') ? ExpandDst(raw, obj) ?? raw : raw;
                 var target = MapObject(needed, obj, SearchSource.NotFound, out bool isNew);
                 obj.Needed.Add((needed, target));
                 if (!target.Found)
@@ -212,7 +210,7 @@ public sealed class GlibcLoader
 
         if (name.Contains('/'))
         {
-            string? expanded = ExpandDst(name, loader, isNeeded: true);
+            string? expanded = ExpandDst(name, loader);
             if (expanded is null) { return Missing(name, loader, tried, "empty dynamic string token substitution", otherClass); }
             Try(Absolute(expanded), SearchSource.DirectPath, null);
             if (found is not null) found = expanded; // l_name keeps the name as written
@@ -328,7 +326,7 @@ public sealed class GlibcLoader
         foreach (var element in list.Split(separators.ToCharArray()))
         {
             if (element.Length == 0) continue;
-            string? e = ExpandDst(element, owner, isNeeded: false);
+            string? e = ExpandDst(element, owner);
             if (string.IsNullOrEmpty(e)) continue;
             e = Absolute(e);
             while (e.Length > 1 && e.EndsWith('/')) e = e[..^1];
@@ -342,7 +340,7 @@ public sealed class GlibcLoader
     /// elf/dl-load.c <c>_dl_dst_substitute</c>: <c>$ORIGIN</c>, <c>$LIB</c>, <c>$PLATFORM</c>, also in braces; the
     /// name must not continue with [A-Za-z0-9_]. An unknown <c>$X</c> stays. A known one without a value: null.
     /// </summary>
-    private string? ExpandDst(string s, LoadedObject owner, bool isNeeded)
+    private string? ExpandDst(string s, LoadedObject owner)
     {
         if (!s.Contains('$')) return s;
         var sb = new StringBuilder();
@@ -362,7 +360,6 @@ public sealed class GlibcLoader
             sb.Append(value);
             i += len;
         }
-        _ = isNeeded;
         return sb.ToString();
 
         static bool Matches(string s, int at, string name, out int len)
