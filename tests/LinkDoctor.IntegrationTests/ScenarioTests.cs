@@ -156,6 +156,59 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         LoaderGroundTruthTests.NormalizeTrace(Tool.Run(qemu, ["-L", root, "-E", "LD_TRACE_LOADED_OBJECTS=1", root + ldso, "--inhibit-cache", file], env, cwd, 60_000).Stdout)
             .Replace($"\t{root}{ldso}\n", $"\t{ldso}\n").Replace($"\t{ldso} => {root}{ldso}\n", $"\t{ldso}\n");
 
+    /// <summary>
+    /// Why each candidate was taken or skipped: the paths glibc tried (LD_DEBUG=libs, "trying file=") for each
+    /// library it searched must be the candidates LinkDoctor records, in order. Paths in directories that do not
+    /// exist are left out on both sides (LinkDoctor probes only existing hwcaps subdirectories).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(NativeNames))]
+    public void CandidatesMatchLdDebug(string name)
+    {
+        var sc = All.Single(s => s.Name == name);
+        string dir = Path.Combine(Root(), sc.Name);
+        string program = Path.Combine(dir, sc.Program);
+        var env = (sc.Env ?? []).Select(e => e.Replace("{dir}", dir)).ToDictionary(e => e[..e.IndexOf('=')], e => e[(e.IndexOf('=') + 1)..]);
+        var procEnv = new Dictionary<string, string?> { ["LD_LIBRARY_PATH"] = null, ["LD_PRELOAD"] = null, ["LD_BIND_NOW"] = null, ["LD_DEBUG"] = "libs" };
+        foreach (var (k, v) in env) procEnv[k] = v;
+        var real = new Dictionary<string, List<string>>();
+        List<string>? current = null;
+        foreach (var line in Tool.Run(program, [], procEnv, dir, 20_000).Stderr.Split('\n'))
+        {
+            int f = line.IndexOf("find library=", StringComparison.Ordinal);
+            if (f >= 0)
+            {
+                string lib = line[(f + 13)..line.IndexOf(" [", f, StringComparison.Ordinal)];
+                current = real.ContainsKey(lib) ? null : real[lib] = [];
+                continue;
+            }
+            int t = line.IndexOf("trying file=", StringComparison.Ordinal);
+            if (t >= 0 && current is not null)
+            {
+                string path = line[(t + 12)..];
+                if (Directory.Exists(Path.GetDirectoryName(path))) current.Add(path);
+            }
+        }
+        using var g = GlibcLoaderFor(program, env, dir);
+        int compared = 0;
+        foreach (var (lib, tried) in real)
+        {
+            var obj = g.Objects.FirstOrDefault(o => o.Name == lib && o.Tried.Count > 0);
+            if (obj is null) continue;
+            var ours = obj.Tried.Select(c => c.Path).Where(p => Directory.Exists(Path.GetDirectoryName(p))).ToList();
+            Assert.Equal(tried, ours);
+            compared++;
+        }
+        output.WriteLine($"{name}: {compared} searches compared with LD_DEBUG=libs");
+        Assert.True(compared > 0 || real.Count == 0);
+    }
+
+    private static LoadGraph GlibcLoaderFor(string program, Dictionary<string, string> env, string cwd) =>
+        DynamicLoader.Load(new LoadRequest { Program = program, Environment = env, WorkingDirectory = cwd });
+
+    public static IEnumerable<object[]> NativeNames() =>
+        All.Where(s => s.Runner == "glibc" && s.Dlopen is null && s.Cwd is null).Select(s => new object[] { s.Name });
+
     [Fact]
     public void TheSuiteHasAtLeastFortyScenarios() => Assert.True(All.Length >= 40, $"{All.Length} scenarios");
 }

@@ -70,8 +70,11 @@ public static class Packages
         return null;
     }
 
-    /// <summary>The installed Debian package whose file list (/var/lib/dpkg/info/*.list) names this library, if any.</summary>
-    public static string? DebianPackageOwning(RootedFileSystem root, string name)
+    /// <summary>
+    /// The installed Debian package whose file list (/var/lib/dpkg/info/*.list) names this library for the
+    /// program's machine and class (another architecture's copy of the same name does not count).
+    /// </summary>
+    public static string? DebianPackageOwning(RootedFileSystem root, string name, ElfFile main)
     {
         var info = root.Resolve("/var/lib/dpkg/info");
         if (!info.Exists || !Directory.Exists(info.HostPath)) return null;
@@ -79,8 +82,11 @@ public static class Packages
         foreach (var list in Directory.EnumerateFiles(info.HostPath, "*.list"))
         {
             foreach (var line in File.ReadLines(list))
-                if (line.EndsWith(suffix, StringComparison.Ordinal))
-                    return Path.GetFileNameWithoutExtension(list);
+            {
+                if (!line.EndsWith(suffix, StringComparison.Ordinal)) continue;
+                var r = root.Resolve(line);
+                if (r.Exists && IsCompatible(r.HostPath, main)) return Path.GetFileNameWithoutExtension(list);
+            }
         }
         return null;
     }

@@ -190,19 +190,22 @@ public static class StartupSimulator
         explanation.Add($"{missing.Name} (needed by {needer}) was not found; searched {(missing.Tried.Count == 0 ? "nowhere" : string.Join(", ", missing.Tried.Select(c => c.Path).Distinct()))}");
         foreach (var c in missing.Tried.Where(c => c.Verdict is CandidateVerdict.WrongClass or CandidateVerdict.WrongMachine))
             explanation.Add($"{c.Path} exists but was skipped: {(c.Verdict == CandidateVerdict.WrongClass ? "wrong ELF class " + c.Detail : "built for another machine")}");
+        if (missing.Tried.Any(c => c.Verdict == CandidateVerdict.NoDefaultLib) || (missing.Loader?.File?.Dynamic?.NoDefaultLib == true && g.Loader == "glibc"))
+            fixes.Add($"{needer} has DF_1_NODEFLIB (linked with -z nodefaultlib): the default directories, and ld.so.cache entries in them, are not searched for its dependencies; relink without it, or add the directory to its RUNPATH");
         if (missing.FoundOtherClass)
             fixes.Add($"install the {(g.Main.File!.Is64 ? "64" : "32")}-bit build of {missing.Name} (e.g. the :{Diagnosis.Packages.DebianArch(g.Main.File!)} package)");
         // Look for the file elsewhere (next to the program, or in the root's usual places): then a search path is all that is missing.
         foreach (var dir in Packages.FindNextTo(request.Program, missing.Name, g.Main.File!).Concat(Packages.FindElsewhere(request.Root, missing.Name, g.Main.File!)))
         {
             // For the program itself, a path relative to $ORIGIN keeps working when the tree moves.
-            string rpath = missing.Loader is { IsMain: true } && request.Root.IsHost
-                ? "'$ORIGIN/" + Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(request.Program))!, dir) + "'"
+            string rel = Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(request.Program))!, dir);
+            string rpath = missing.Loader is { IsMain: true } && request.Root.IsHost && !rel.StartsWith("../..", StringComparison.Ordinal)
+                ? "'$ORIGIN/" + rel + "'"
                 : dir;
             fixes.Add($"{dir}/{missing.Name} exists: run with LD_LIBRARY_PATH={dir}, or add it to the search path: patchelf --add-rpath {rpath.Replace("/.'", "'")} {needer}");
             break;
         }
-        if (Packages.DebianPackageOwning(request.Root, missing.Name) is { } pkg)
+        if (Packages.DebianPackageOwning(request.Root, missing.Name, g.Main.File!) is { } pkg)
             fixes.Add($"the package database lists {missing.Name} in {pkg}: reinstall it (apt install --reinstall {pkg.Split(':')[0]})");
         else if (Packages.AlpinePackageOwning(request.Root, missing.Name) is { } apk)
             fixes.Add($"the package database lists {missing.Name} in {apk}: reinstall it (apk fix {apk})");

@@ -48,6 +48,8 @@ public enum CandidateVerdict
     Fatal,
     /// <summary>The same file as an object already loaded (glibc's (st_dev, st_ino) check).</summary>
     SameFile,
+    /// <summary>An ld.so.cache hit in a default directory, refused because the loader has DF_1_NODEFLIB.</summary>
+    NoDefaultLib,
 }
 
 /// <summary>One path the loader tried, why it was there and what happened.</summary>

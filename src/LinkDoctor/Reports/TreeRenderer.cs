@@ -102,6 +102,7 @@ public static class TreeRenderer
         CandidateVerdict.WrongMachine => "wrong machine",
         CandidateVerdict.Fatal => $"fatal: {c.Detail}",
         CandidateVerdict.SameFile => c.Detail ?? "same file",
+        CandidateVerdict.NoDefaultLib => $"refused: {c.Detail}",
         _ => "taken",
     };
 

@@ -238,7 +238,11 @@ public sealed class GlibcLoader
             bool nodeflib = flagsOwner.File?.Dynamic?.NoDefaultLib == true;
             if (!done && LookupCache(name) is { } cached)
             {
-                if (!(nodeflib && IsSystemDirectoryPath(cached)))
+                // glibc 2.36 opens the cached file first (LD_DEBUG shows it tried) and only then drops an entry
+                // in a system directory for a DF_1_NODEFLIB loader.
+                if (nodeflib && IsSystemDirectoryPath(cached))
+                    tried.Add(new Candidate(cached, SearchSource.LdSoCache, null, CandidateVerdict.NoDefaultLib, "in a default directory, and the loader has DF_1_NODEFLIB"));
+                else
                     done = Try(cached, SearchSource.LdSoCache, null);
             }
             if (!done && !nodeflib)
