@@ -48,6 +48,8 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         new("unversioned-reference"),
         new("nodefaultlib-libm"),
         new("name-with-slash", Cwd: "bin"),
+        new("ldlp-empty-element-is-cwd", Program: "d/main", Cwd: "d", Env: ["LD_LIBRARY_PATH=:/nonexistent"]),
+        new("ldlp-relative", Cwd: "bin", Env: ["LD_LIBRARY_PATH=sub"]),
         new("missing-interpreter", Runner: "shell", Trace: false),
         new("missing-indirect"),
         new("dlopen-missing-dependency", Program: "bin/dlopener", Dlopen: "lib/libneedsmissing.so"),

@@ -147,6 +147,9 @@ public static class ScenarioSources
         gcc -fPIC -shared -o "$OUT/_build/libnosoname.so" -Wl,--version-script=lib.map lib.c
         cp "$OUT/_build/libnosoname.so" "$OUT/name-with-slash/bin/libnosoname.so"
         (cd "$OUT/name-with-slash/bin" && gcc -o main "$OLDPWD/main.c" ./libnosoname.so -lm)
+        prog ldlp-empty-element-is-cwd; mkdir -p "$OUT/ldlp-empty-element-is-cwd/d"; cp "$OUT/ldlp-empty-element-is-cwd/bin/main" "$OUT/ldlp-empty-element-is-cwd/d/main"
+        good "$OUT/ldlp-empty-element-is-cwd/d/libfoo.so.1"
+        prog ldlp-relative; mkdir -p "$OUT/ldlp-relative/bin/sub"; good "$OUT/ldlp-relative/bin/sub/libfoo.so.1"
         prog missing-interpreter -Wl,-rpath,'$ORIGIN/../lib'; patchelf --set-interpreter /nonexistent/ld-linux-x86-64.so.2 "$OUT/missing-interpreter/bin/main"
         prog missing-indirect -Wl,-rpath,'$ORIGIN/../lib'; mkdir -p "$OUT/missing-indirect/lib"
         gcc -fPIC -shared -o "$OUT/missing-indirect/lib/libfoo.so.1" -Wl,-soname,libfoo.so.1 -Wl,--version-script=lib.map lib.c -L"$OUT/_build" -Wl,--no-as-needed -l:libbar2.so

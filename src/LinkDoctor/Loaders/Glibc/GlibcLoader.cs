@@ -212,8 +212,7 @@ public sealed class GlibcLoader
         {
             string? expanded = ExpandDst(name, loader);
             if (expanded is null) { return Missing(name, loader, tried, "empty dynamic string token substitution", otherClass); }
-            Try(Absolute(expanded), SearchSource.DirectPath, null);
-            if (found is not null) found = expanded; // l_name keeps the name as written
+            Try(expanded, SearchSource.DirectPath, null); // l_name keeps the name as written
         }
         else
         {
@@ -301,7 +300,7 @@ public sealed class GlibcLoader
             // open_path: the glibc-hwcaps subdirectories, the legacy hwcaps subdirectories, then the directory.
             foreach (var sub in Subdirectories(dir))
                 if (tryOne(sub + "/" + name, source, owner)) return true;
-            if (tryOne(dir + "/" + name, source, owner)) return true;
+            if (tryOne(Join(dir, name), source, owner)) return true;
         }
         return false;
     }
@@ -313,26 +312,32 @@ public sealed class GlibcLoader
     {
         if (_existingSubdirs.TryGetValue(dir, out var list)) return list;
         list = [];
-        if (_platform.HwcapsSubdirs.Count > 0 && IsDir(dir + "/glibc-hwcaps"))
+        if (_platform.HwcapsSubdirs.Count > 0 && IsDir(Join(dir, "glibc-hwcaps")))
             foreach (var h in _platform.HwcapsSubdirs)
-                if (IsDir($"{dir}/glibc-hwcaps/{h}")) list.Add($"{dir}/glibc-hwcaps/{h}");
+                if (IsDir(Join(dir, $"glibc-hwcaps/{h}"))) list.Add(Join(dir, $"glibc-hwcaps/{h}"));
         foreach (var legacy in _platform.LegacySubdirs)
-            if (IsDir($"{dir}/{legacy}")) list.Add($"{dir}/{legacy}");
+            if (IsDir(Join(dir, legacy))) list.Add(Join(dir, legacy));
         _existingSubdirs[dir] = list;
         return list;
     }
 
-    private bool IsDir(string path) => _fs.IsDirectory(path) || (_outsideRootDir is not null && path.StartsWith(_outsideRootDir, StringComparison.Ordinal) && Directory.Exists(path));
+    /// <summary>"dir/name", or just "name" for the empty (current) directory.</summary>
+    private static string Join(string dir, string name) => dir.Length == 0 ? name : dir + "/" + name;
 
-    /// <summary>elf/dl-load.c <c>fillin_rpath</c>: split, expand DSTs (dropping elements whose DST has no value), drop empty ones, trim trailing slashes.</summary>
+    private bool IsDir(string path) => _fs.IsDirectory(Absolute(path)) || (_outsideRootDir is not null && path.StartsWith(_outsideRootDir, StringComparison.Ordinal) && Directory.Exists(path));
+
+    /// <summary>
+    /// elf/dl-load.c <c>fillin_rpath</c>: split, expand DSTs (dropping elements whose DST has no value), trim
+    /// trailing slashes. An empty element is the current directory, and relative directories stay relative:
+    /// the loader prints the paths as built from them.
+    /// </summary>
     private IEnumerable<string> SplitPath(string list, string separators, LoadedObject owner)
     {
         foreach (var element in list.Split(separators.ToCharArray()))
         {
-            if (element.Length == 0) continue;
+            if (element.Length == 0) { yield return ""; continue; }
             string? e = ExpandDst(element, owner);
             if (string.IsNullOrEmpty(e)) continue;
-            e = Absolute(e);
             while (e.Length > 1 && e.EndsWith('/')) e = e[..^1];
             yield return e;
         }
@@ -427,6 +432,7 @@ public sealed class GlibcLoader
         file = null;
         detail = null;
         realPath = null;
+        path = Absolute(path);
         var r = _fs.Resolve(path);
         if (!r.Exists && _outsideRootDir is not null && path.StartsWith(_outsideRootDir, StringComparison.Ordinal))
             r = RootedFileSystem.Host.Resolve(path);
