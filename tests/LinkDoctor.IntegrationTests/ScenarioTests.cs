@@ -39,6 +39,7 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         new("wrong-machine-only"),
         new("junk-on-path"),
         new("empty-file-on-path"),
+        new("directory-on-path"),
         new("bind-now-missing-function"),
         new("lazy-missing-function"),
         new("ld-bind-now-env", Env: ["LD_BIND_NOW=1"]),
@@ -63,6 +64,7 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         new("musl-missing-symbol", Runner: "musl"),
         new("musl-runpath-inherited", Runner: "musl"),
         new("musl-preload", Runner: "musl", Env: ["LD_PRELOAD={dir}/lib/libpre.so"]),
+        new("musl-wrong-class-first", Runner: "musl"),
         new("arm-ok", Runner: "qemu-aarch64"),
         new("arm-missing-lib", Runner: "qemu-aarch64"),
         // --root is strict (qemu -L would also fall back to host paths); the program's own directory is the exception.

@@ -150,6 +150,8 @@ public static class ScenarioSources
         prog ldlp-empty-element-is-cwd; mkdir -p "$OUT/ldlp-empty-element-is-cwd/d"; cp "$OUT/ldlp-empty-element-is-cwd/bin/main" "$OUT/ldlp-empty-element-is-cwd/d/main"
         good "$OUT/ldlp-empty-element-is-cwd/d/libfoo.so.1"
         prog ldlp-relative; mkdir -p "$OUT/ldlp-relative/bin/sub"; good "$OUT/ldlp-relative/bin/sub/libfoo.so.1"
+        prog directory-on-path -Wl,-rpath,'$ORIGIN/../junk:$ORIGIN/../lib'; mkdir -p "$OUT/directory-on-path/junk/libfoo.so.1" "$OUT/directory-on-path/lib"
+        good "$OUT/directory-on-path/lib/libfoo.so.1"
         prog missing-interpreter -Wl,-rpath,'$ORIGIN/../lib'; patchelf --set-interpreter /nonexistent/ld-linux-x86-64.so.2 "$OUT/missing-interpreter/bin/main"
         prog missing-indirect -Wl,-rpath,'$ORIGIN/../lib'; mkdir -p "$OUT/missing-indirect/lib"
         gcc -fPIC -shared -o "$OUT/missing-indirect/lib/libfoo.so.1" -Wl,-soname,libfoo.so.1 -Wl,--version-script=lib.map lib.c -L"$OUT/_build" -Wl,--no-as-needed -l:libbar2.so
@@ -172,6 +174,8 @@ public static class ScenarioSources
         musl-gcc -fPIC -shared -o "$OUT/_build-musl/libbar2.so" -Wl,-soname,libbar2.so libbar2.c -L"$OUT/_build-musl" -l:libfoo.so.1
         musl-gcc -o "$OUT/musl-runpath-inherited/bin/main" main2.c -L"$OUT/_build-musl" -l:libbar2.so -Wl,-rpath,'$ORIGIN/../lib' -Wl,-rpath-link,"$OUT/_build-musl"
         cp "$OUT/_build-musl/libbar2.so" "$OUT/musl-runpath-inherited/lib/"; good "$OUT/musl-runpath-inherited/lib/libfoo.so.1" musl-gcc
+        mus musl-wrong-class-first -Wl,-rpath,'$ORIGIN/../lib32:$ORIGIN/../lib'; mkdir -p "$OUT/musl-wrong-class-first/lib32" "$OUT/musl-wrong-class-first/lib"
+        good "$OUT/musl-wrong-class-first/lib32/libfoo.so.1" i686-linux-gnu-gcc; good "$OUT/musl-wrong-class-first/lib/libfoo.so.1" musl-gcc
         mus musl-preload -Wl,-rpath,'$ORIGIN/../lib'; mkdir -p "$OUT/musl-preload/lib"; good "$OUT/musl-preload/lib/libfoo.so.1" musl-gcc
         musl-gcc -fPIC -shared -o "$OUT/musl-preload/lib/libpre.so" pre.c
         mkdir -p "$OUT/glibc-on-musl/bin"; cp "$OUT/ok-runpath/bin/main" "$OUT/glibc-on-musl/bin/main"; mkdir -p "$OUT/glibc-on-musl/lib"; good "$OUT/glibc-on-musl/lib/libfoo.so.1"

@@ -437,7 +437,8 @@ public sealed class GlibcLoader
         if (!r.Exists && _outsideRootDir is not null && path.StartsWith(_outsideRootDir, StringComparison.Ordinal))
             r = RootedFileSystem.Host.Resolve(path);
         if (!r.Exists) { detail = r.Errno == RootedFileSystem.ELOOP ? "too many levels of symbolic links" : null; return CandidateVerdict.Missing; }
-        if (Directory.Exists(r.HostPath)) { detail = "cannot read file data: Is a directory"; return CandidateVerdict.Fatal; }
+        // open(2) succeeds on a directory and read(2) fails with EISDIR, which ld.so prints by number (seen on 2.36).
+        if (Directory.Exists(r.HostPath)) { detail = "cannot read file data: Error 21"; return CandidateVerdict.Fatal; }
         realPath = r.RealPath;
         BinaryImage image;
         try { image = BinaryImage.Open(r.HostPath); }
