@@ -54,7 +54,7 @@ public static class TextRenderer
     public static void WriteInspect(TextWriter w, InspectReport r)
     {
         w.WriteLine(r.Path);
-        Field(w, "format", $"{r.Format} {r.Class}, {r.Endian}-endian, {r.Machine}, OS/ABI {r.OsAbi}");
+        Field(w, "format", $"{r.Class}, {r.Endian}-endian, {r.Machine}, OS/ABI {r.OsAbi}");
         Field(w, "type", r.Type);
         Field(w, "interpreter", Dash(r.Interpreter));
         Field(w, "libc", r.LibcEvidence is { Count: > 0 } ev ? $"{r.Libc} ({string.Join("; ", ev)})" : r.Libc);
