@@ -15,7 +15,7 @@ PACKAGES=(
   llvm-14 clang-14 lld-14
   golang-go
   qemu-user patchelf pax-utils libtree python3-pyelftools
-  hyperfine
+  hyperfine graphviz
 )
 
 missing=()

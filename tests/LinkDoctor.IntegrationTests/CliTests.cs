@@ -111,4 +111,23 @@ public sealed class CliTests(ITestOutputHelper output)
         int nmUndefined = Tool.Sh($"nm -D --undefined-only {file} | wc -l").Trim() is var n ? int.Parse(n) : 0;
         Assert.Equal(nmUndefined, u.RootElement.GetArrayLength());
     }
+
+    [Fact]
+    public void TreePicturesAreValidGraphs()
+    {
+        // Graphviz must accept the dot output; a missing library is drawn in red with "not found".
+        string dir = Directory.CreateTempSubdirectory("ld-dot").FullName;
+        string prog = Path.Combine(dir, "prog");
+        Tool.Sh($"printf 'int main(void){{return 0;}}' > {dir}/m.c && gcc -o {prog} {dir}/m.c && patchelf --add-needed libmissing-for-dot.so.1 {prog}");
+        var dot = Tool.LinkDoctor("tree", "--format", "dot", prog);
+        Assert.Equal(0, dot.ExitCode);
+        Assert.Contains("libmissing-for-dot.so.1\\nnot found\", color=red", dot.Stdout);
+        File.WriteAllText(Path.Combine(dir, "g.dot"), dot.Stdout);
+        var svg = Tool.Run("dot", ["-Tsvg", Path.Combine(dir, "g.dot")]);
+        Assert.Equal(0, svg.ExitCode);
+        Assert.Contains("not found", svg.Stdout);
+        var mermaid = Tool.LinkDoctor("tree", "--format", "mermaid", prog);
+        Assert.StartsWith("flowchart LR\n", mermaid.Stdout);
+        Assert.Contains("libmissing-for-dot.so.1<br/>not found", mermaid.Stdout);
+    }
 }

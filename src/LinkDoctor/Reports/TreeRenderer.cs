@@ -114,7 +114,7 @@ public static class TreeRenderer
         string Id(LoadedObject o) => ids.TryGetValue(o, out var id) ? id : ids[o] = "n" + ids.Count;
         foreach (var o in g.Objects)
         {
-            string label = o.IsMain || o.Name == o.Path ? o.Name : o.Found ? $"{o.Name}\\n{o.Path}" : $"{o.Name}\\nnot found";
+            string label = !o.Found ? $"{o.Name}\\nnot found" : o.IsMain || o.Name == o.Path ? o.Name : $"{o.Name}\\n{o.Path}";
             sb.Append($"  {Id(o)} [label=\"{Escape(label)}\"{(o.Found ? "" : ", color=red, fontcolor=red")}];\n");
         }
         foreach (var o in g.Objects)
@@ -133,7 +133,7 @@ public static class TreeRenderer
         string Id(LoadedObject o) => ids.TryGetValue(o, out var id) ? id : ids[o] = "n" + ids.Count;
         foreach (var o in g.Objects)
         {
-            string label = o.IsMain || o.Name == o.Path ? o.Name : o.Found ? $"{o.Name}<br/>{o.Path}" : $"{o.Name}<br/>not found";
+            string label = !o.Found ? $"{o.Name}<br/>not found" : o.IsMain || o.Name == o.Path ? o.Name : $"{o.Name}<br/>{o.Path}";
             sb.Append($"  {Id(o)}[\"{label.Replace("\"", "#quot;")}\"]\n");
             if (!o.Found) sb.Append($"  style {Id(o)} stroke:#d00,color:#d00\n");
         }
