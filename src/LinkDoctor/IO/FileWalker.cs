@@ -25,6 +25,10 @@ public static class FileWalker
         return files;
     }
 
+    /// <summary>
+    /// Lists the tree lazily while the cores check the magic of what is listed so far (enumeration and the
+    /// open/read/close of each file overlap), then sorts, so the output order does not depend on scheduling.
+    /// </summary>
     private static void Walk(string dir, List<string> files)
     {
         var options = new EnumerationOptions
@@ -34,12 +38,14 @@ public static class FileWalker
             AttributesToSkip = FileAttributes.ReparsePoint,
             ReturnSpecialDirectories = false,
         };
-        var found = new List<string>();
-        foreach (var f in Directory.EnumerateFiles(dir, "*", options)) found.Add(f);
-        found.Sort(StringComparer.Ordinal);
-        var keep = new bool[found.Count];
-        Parallel.For(0, found.Count, i => keep[i] = StartsWithElfMagic(found[i]));
-        for (int i = 0; i < found.Count; i++) if (keep[i]) files.Add(found[i]);
+        var found = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.ForEach(Directory.EnumerateFiles(dir, "*", options), f =>
+        {
+            if (StartsWithElfMagic(f)) found.Add(f);
+        });
+        var list = found.ToList();
+        list.Sort(StringComparer.Ordinal);
+        files.AddRange(list);
     }
 
     /// <summary>Reads 4 bytes: true for a regular file that starts with the ELF magic.</summary>
