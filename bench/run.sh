@@ -29,7 +29,18 @@ printf "linkdoctor inspect  %8.2f ms\nreadelf -d          %8.2f ms\nlinkdoctor -
   "$(python3 -c "print($a*1000)")" "$(python3 -c "print($b*1000)")" "$(python3 -c "print($c*1000)")" "$(ratio "$a" "$b")"
 
 echo "== the whole tree $TREE (3 runs each, warm cache)"
-find "$TREE" -type f -exec sh -c 'head -c4 "$1" | grep -q ELF && echo "$1"' _ {} \; > "$tmp/elves" 2>/dev/null || true
+python3 - "$TREE" > "$tmp/elves" <<'PY'
+import os, sys
+for d, _, names in os.walk(sys.argv[1]):
+    for n in names:
+        p = os.path.join(d, n)
+        try:
+            if not os.path.islink(p) and os.path.isfile(p):
+                with open(p, 'rb') as f:
+                    if f.read(4) == b'\x7fELF': print(p)
+        except OSError:
+            pass
+PY
 echo "$(wc -l < "$tmp/elves") ELF files"
 cat > "$tmp/readelf-loop.sh" <<LOOP
 while IFS= read -r f; do readelf -d "\$f" >/dev/null 2>&1; done < "$tmp/elves"

@@ -61,11 +61,10 @@ public static class StartupSimulator
                 InterpreterFixes(interp, request));
         }
 
-        using var graph = (kind == "musl" ? MuslLoader(request) : GlibcLoader.Load(request with { Trace = false }));
+        var startRequest = request with { Trace = false };
+        using var graph = kind == "musl" ? Loaders.Musl.MuslLoader.Load(startRequest) : GlibcLoader.Load(startRequest);
         return kind == "musl" ? Musl(graph, argv0, request, dlopen) : Glibc(graph, argv0, request, dlopen);
     }
-
-    private static LoadGraph MuslLoader(LoadRequest r) => Loaders.Musl.MuslLoader.Load(r with { Trace = false });
 
     private static WhyReport Fail(string path, string loader, List<string> output, int? exit, List<string> explanation, List<string> fixes) =>
         new() { Path = path, Loader = loader, LoaderOutput = output, Starts = false, ExitStatus = exit, Explanation = explanation, Fixes = fixes };
@@ -84,7 +83,7 @@ public static class StartupSimulator
             string errno = missing.Error == "cannot open shared object file" ? ": No such file or directory" : "";
             output.Add(dlopen ? $"{objname}: {missing.Error}{errno}" : $"{argv0}: error while loading shared libraries: {objname}: {missing.Error}{errno}");
             ExplainMissing(g, missing, request, explanation, fixes);
-            return Fail(argv0, "glibc", output, 127, explanation, fixes) with { };
+            return Fail(argv0, "glibc", output, 127, explanation, fixes);
         }
         var binder = new SymbolBinder(g);
         var versionErrors = new List<string>();

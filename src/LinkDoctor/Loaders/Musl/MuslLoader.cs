@@ -9,6 +9,7 @@ namespace LinkDoctor.Loaders.Musl;
 /// names with '/', reuse by short name and by file, LD_LIBRARY_PATH, then the rpath of the object that needed
 /// it and of every object up its needed_by chain, then <c>/etc/ld-musl-ARCH.path</c> or the built-in default),
 /// <c>path_open</c>, <c>fixup_rpath</c> ($ORIGIN only), and <c>load_deps</c> (every missing library reported).
+/// AT_SECURE (which makes musl ignore LD_LIBRARY_PATH and LD_PRELOAD) is not modelled.
 /// </summary>
 public sealed class MuslLoader
 {
@@ -175,7 +176,7 @@ public sealed class MuslLoader
                 if (_shortName.TryGetValue(o, out var sn) && sn == name) return o;
             if (name.Length > NAME_MAX) { error = "File name too long"; return null; }
             int fd = -1;
-            if (!IsSecure && _request.Environment.TryGetValue("LD_LIBRARY_PATH", out var llp))
+            if (_request.Environment.TryGetValue("LD_LIBRARY_PATH", out var llp))
                 fd = PathOpen(name, llp, SearchSource.LdLibraryPath, null, out pathname, out found);
             for (var p = neededBy; fd == -1 && p is not null; p = _neededBy.GetValueOrDefault(p))
             {
@@ -225,8 +226,6 @@ public sealed class MuslLoader
         _graph.TraceLines.Add($"\t{name} => {pathname}");
         return obj;
     }
-
-    private bool IsSecure => false;
 
     private RootedPath Resolve(string path)
     {
