@@ -65,6 +65,7 @@ public sealed class CliTests(ITestOutputHelper output)
         File.Copy("/usr/bin/true", Path.Combine(dir, "sub", "true"));
         File.WriteAllText(Path.Combine(dir, "readme.txt"), "not a binary");
         File.CreateSymbolicLink(Path.Combine(dir, "link"), "/usr/bin/ls");
+        Tool.Sh($"mkfifo '{dir}/fifo'"); // must neither hang the walk nor be reported
 
         var r = Tool.LinkDoctor("inspect", "-r", "--json", dir);
         Assert.Equal(0, r.ExitCode);
@@ -75,6 +76,11 @@ public sealed class CliTests(ITestOutputHelper output)
         var noR = Tool.LinkDoctor("inspect", dir);
         Assert.Equal(2, noR.ExitCode);
         Assert.Contains("Is a directory", noR.Stderr);
+
+        // Named directly, a FIFO is an error, not a hang.
+        var fifo = Tool.LinkDoctor("inspect", Path.Combine(dir, "fifo"));
+        Assert.Equal(2, fifo.ExitCode);
+        Assert.Equal($"linkdoctor: {Path.Combine(dir, "fifo")}: not a regular file\n", fifo.Stderr);
     }
 
     [Fact]

@@ -72,22 +72,26 @@ public static class Packages
 
     /// <summary>
     /// The installed Debian package whose file list (/var/lib/dpkg/info/*.list) names this library for the
-    /// program's machine and class (another architecture's copy of the same name does not count).
+    /// program's machine and class (another architecture's copy of the same name does not count), with the
+    /// path it lists and whether that file is still there.
     /// </summary>
-    public static string? DebianPackageOwning(RootedFileSystem root, string name, ElfFile main)
+    public static (string Package, string Path, bool Present)? DebianPackageOwning(RootedFileSystem root, string name, ElfFile main)
     {
         var info = root.Resolve("/var/lib/dpkg/info");
         if (!info.Exists || !Directory.Exists(info.HostPath)) return null;
         string suffix = "/" + name;
+        (string, string, bool)? missingCandidate = null;
         foreach (var list in Directory.EnumerateFiles(info.HostPath, "*.list"))
         {
             foreach (var line in File.ReadLines(list))
             {
                 if (!line.EndsWith(suffix, StringComparison.Ordinal)) continue;
                 var r = root.Resolve(line);
-                if (r.Exists && IsCompatible(r.HostPath, main)) return Path.GetFileNameWithoutExtension(list);
+                string package = Path.GetFileNameWithoutExtension(list);
+                if (r.Exists && IsCompatible(r.HostPath, main)) return (package, line, true);
+                if (!r.Exists) missingCandidate ??= (package, line, false);
             }
         }
-        return null;
+        return missingCandidate;
     }
 }

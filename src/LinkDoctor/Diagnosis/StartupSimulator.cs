@@ -186,7 +186,10 @@ public static class StartupSimulator
             fixes.Add($"remove or rename {fatal.Path}");
             return;
         }
-        explanation.Add($"{missing.Name} (needed by {needer}) was not found; searched {(missing.Tried.Count == 0 ? "nowhere" : string.Join(", ", missing.Tried.Select(c => c.Path).Distinct()))}");
+        string searched = missing.Tried.Count == 0 ? "nowhere" : string.Join(", ", missing.Tried.Select(c => c.Path).Distinct());
+        explanation.Add(missing.FoundOtherClass
+            ? $"no usable {missing.Name} (needed by {needer}): only copies of the other ELF class were found; searched {searched}"
+            : $"{missing.Name} (needed by {needer}) was not found; searched {searched}");
         foreach (var c in missing.Tried.Where(c => c.Verdict is CandidateVerdict.WrongClass or CandidateVerdict.WrongMachine))
             explanation.Add($"{c.Path} exists but was skipped: {(c.Verdict == CandidateVerdict.WrongClass ? "wrong ELF class " + c.Detail : "built for another machine")}");
         if (missing.Tried.Any(c => c.Verdict == CandidateVerdict.NoDefaultLib) || (missing.Loader?.File?.Dynamic?.NoDefaultLib == true && g.Loader == "glibc"))
@@ -205,7 +208,9 @@ public static class StartupSimulator
             break;
         }
         if (Packages.DebianPackageOwning(request.Root, missing.Name, g.Main.File!) is { } pkg)
-            fixes.Add($"the package database lists {missing.Name} in {pkg}: reinstall it (apt install --reinstall {pkg.Split(':')[0]})");
+            fixes.Add(pkg.Present
+                ? $"{pkg.Package} installs it as {pkg.Path}, which is not on the search path: add {Path.GetDirectoryName(pkg.Path)} to the RUNPATH of {needer} (patchelf --add-rpath) or to LD_LIBRARY_PATH"
+                : $"the package database lists {pkg.Path} in {pkg.Package}, but the file is gone: reinstall it (apt install --reinstall {pkg.Package.Split(':')[0]})");
         else if (Packages.AlpinePackageOwning(request.Root, missing.Name) is { } apk)
             fixes.Add($"the package database lists {missing.Name} in {apk}: reinstall it (apk fix {apk})");
         else if (g.Loader == "glibc")

@@ -98,8 +98,9 @@ public sealed unsafe class BinaryImage : IDisposable
         try
         {
             long length = NativeFile.Length(fd);
-            // Directories open fine; lseek(SEEK_END) then reports their size or an htree maximum.
-            if (length < 0 || (length > int.MaxValue || length % 4096 == 0) && Directory.Exists(path)) throw new IOException("Is a directory");
+            // FIFOs, pipes and some /proc files cannot seek; directories open fine and report a size or an htree maximum.
+            if (length < 0) throw new IOException("not a regular file");
+            if ((length > int.MaxValue || length % 4096 == 0) && Directory.Exists(path)) throw new IOException("Is a directory");
             if (length > int.MaxValue) BinaryFormatException.Throw($"file too large ({length} bytes)");
             if (length <= MapThreshold)
             {

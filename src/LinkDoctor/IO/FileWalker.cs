@@ -56,9 +56,9 @@ public static class FileWalker
             int fd = NativeFile.OpenRead(path);
             if (fd < 0) return false;
             Span<byte> head = stackalloc byte[4];
-            bool elf = NativeFile.ReadAt(fd, head, 0) == 4 && ElfFile.HasElfMagic(head);
-            NativeFile.Close(fd);
-            return elf;
+            try { return NativeFile.ReadAt(fd, head, 0) == 4 && ElfFile.HasElfMagic(head); }
+            catch (IOException) { return false; } // a FIFO, a device: not a binary
+            finally { NativeFile.Close(fd); }
         }
         try
         {

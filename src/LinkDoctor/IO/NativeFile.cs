@@ -31,9 +31,11 @@ internal static partial class NativeFile
 
     private const int O_RDONLY = 0;
     private static readonly int O_CLOEXEC = OperatingSystem.IsMacOS() ? 0x1000000 : 0x80000;
+    // O_NONBLOCK: opening a FIFO for reading must not wait for a writer (no effect on regular files).
+    private static readonly int O_NONBLOCK = OperatingSystem.IsMacOS() ? 0x4 : 0x800;
     private const int SEEK_END = 2;
     public const int PROT_READ = 1, MAP_PRIVATE = 2;
-    public const int ENOENT = 2, EACCES = 13, ENOTDIR = 20, ELOOP = 40, ENAMETOOLONG = 36, EISDIR = 21;
+    public const int ENOENT = 2, EACCES = 13, ENOTDIR = 20, ELOOP = 40, ENAMETOOLONG = 36, EISDIR = 21, EAGAIN = 11;
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Open(string path, int flags);
@@ -56,7 +58,7 @@ internal static partial class NativeFile
     /// <summary>Opens read-only; returns the descriptor or -errno.</summary>
     public static int OpenRead(string path)
     {
-        int fd = Open(path, O_RDONLY | O_CLOEXEC);
+        int fd = Open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         return fd >= 0 ? fd : -Marshal.GetLastPInvokeError();
     }
 
@@ -75,7 +77,12 @@ internal static partial class NativeFile
                 {
                     int errno = Marshal.GetLastPInvokeError();
                     if (errno == 4) continue; // EINTR
-                    throw errno == EISDIR ? new IOException("Is a directory") : new IOException($"read error (errno {errno})");
+                    throw errno switch
+                    {
+                        EISDIR => new IOException("Is a directory"),
+                        EAGAIN => new IOException("not a regular file"),
+                        _ => new IOException($"read error (errno {errno})"),
+                    };
                 }
                 if (n == 0) break;
                 total += (int)n;

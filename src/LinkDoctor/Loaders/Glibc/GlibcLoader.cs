@@ -471,9 +471,10 @@ public sealed class GlibcLoader
                 else { file = f; _graph.Own(image); return CandidateVerdict.Taken; }
             }
         }
-        image.Dispose();
+        // Everything read from the image is taken before it is unmapped.
         if (verdict == CandidateVerdict.WrongClass) detail = data[EI_CLASS] == ELFCLASS32 ? "ELFCLASS32" : "ELFCLASS64";
         if (verdict == CandidateVerdict.WrongMachine) detail = "ELF machine mismatch";
+        image.Dispose();
         if (fatal is not null) { detail = fatal; return CandidateVerdict.Fatal; }
         return verdict;
     }
