@@ -50,7 +50,7 @@ public static class PortabilityChecker
             var ok = target.InterpretersFor(machine);
             checks.Add(new("interpreter", ok.Contains(interp), ok.Contains(interp) ? $"{interp} is provided" : $"{interp} is not provided (the target has {(ok.Count == 0 ? "none for " + machine : string.Join(", ", ok))})"));
         }
-        foreach (var need in NeededVersions(elf))
+        foreach (var need in VersionRequirements.ByFamily(elf).Where(f => Families.Contains(f.Family)).OrderBy(f => Array.IndexOf(Families, f.Family)))
         {
             string? max = target.MaxVersion(machine, need.Family);
             if (max is null) continue;
@@ -72,29 +72,6 @@ public static class PortabilityChecker
     }
 
     private static int[] Parse(string version) => version.Split('.').Select(p => int.TryParse(p, out int n) ? n : 0).ToArray();
-
-    private sealed record FamilyNeeds(string Family, List<(string Name, int[] Numbers, List<string> Symbols)> Versions);
-
-    /// <summary>Every numbered version of the four families in DT_VERNEED, with the undefined symbols bound to each.</summary>
-    private static List<FamilyNeeds> NeededVersions(ElfFile elf)
-    {
-        var byFamily = new Dictionary<string, FamilyNeeds>();
-        var byIndex = new Dictionary<ushort, List<string>>();
-        foreach (var f in elf.Versions.Needs)
-            foreach (var v in f.Versions)
-            {
-                if (!VersionRequirements.TryParse(v.Name, out var family, out var numbers) || !Families.Contains(family)) continue;
-                if (!byFamily.TryGetValue(family, out var fn)) byFamily[family] = fn = new FamilyNeeds(family, []);
-                var symbols = new List<string>();
-                byIndex[(ushort)(v.Index & ElfNative.VERSYM_VERSION)] = symbols;
-                fn.Versions.Add((v.Name, numbers, symbols));
-            }
-        if (elf.DynamicSymbols is { } syms)
-            foreach (var s in syms.All())
-                if (elf.Versions.GetSymbolVersion(s) is { IsReference: true } ver && byIndex.TryGetValue(ver.Index, out var list))
-                    list.Add(syms.GetName(s));
-        return [.. byFamily.Values.OrderBy(f => Array.IndexOf(Families, f.Family))];
-    }
 
     /// <summary>Against a root: the loader is simulated there; missing interpreter, libraries, versions or symbols fail.</summary>
     public static CheckReport CheckInRoot(LoadRequest request)

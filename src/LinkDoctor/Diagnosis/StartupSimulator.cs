@@ -79,9 +79,7 @@ public static class StartupSimulator
         if (g.FatalError is not null)
         {
             var missing = g.Objects.First(o => !o.Found);
-            string objname = missing.Tried.LastOrDefault(c => c.Verdict == CandidateVerdict.Fatal)?.Path ?? missing.Name;
-            string errno = missing.Error == "cannot open shared object file" ? ": No such file or directory" : "";
-            output.Add(dlopen ? $"{objname}: {missing.Error}{errno}" : $"{argv0}: error while loading shared libraries: {objname}: {missing.Error}{errno}");
+            output.Add(dlopen ? GlibcLoader.ErrorString(missing) : g.FatalError);
             ExplainMissing(g, missing, request, explanation, fixes);
             return Fail(argv0, "glibc", output, 127, explanation, fixes);
         }

@@ -87,8 +87,8 @@ public sealed class SymbolBinder
             var syms = file.DynamicSymbols;
             if (syms is null) continue;
             bool eager = musl || bindNowEverywhere || file.Dynamic?.BindNow == true;
-            var relocs = ElfRelocations.Read(file);
-            if (musl) relocs = [.. relocs.Where(r => r.IsPlt), .. relocs.Where(r => !r.IsPlt)];
+            // musl's reloc_all does DT_JMPREL first, then DT_REL/DT_RELA.
+            IEnumerable<ElfRelocation> relocs = musl ? file.Relocations.Where(r => r.IsPlt).Concat(file.Relocations.Where(r => !r.IsPlt)) : file.Relocations;
             var seen = new HashSet<(uint, bool)>();
             foreach (var rel in relocs)
             {

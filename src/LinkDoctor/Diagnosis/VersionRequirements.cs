@@ -37,38 +37,38 @@ public static class VersionRequirements
         return 0;
     }
 
-    /// <summary>The highest numbered version of each family in the verneed table, with the undefined symbols bound to it.</summary>
-    public static IReadOnlyList<HighestVersion> Highest(ElfFile file)
+    /// <summary>One numbered version a file requires (DT_VERNEED), the library it is required from, and the undefined symbols bound to it.</summary>
+    public sealed record NeededVersion(string Name, int[] Numbers, string Library, List<string> Symbols);
+
+    /// <summary>Every numbered version in the verneed table, grouped by family (ordinal order), with the symbols that need each.</summary>
+    public static IReadOnlyList<(string Family, IReadOnlyList<NeededVersion> Versions)> ByFamily(ElfFile file)
     {
-        var best = new Dictionary<string, (int[] Numbers, string Name, string Library, ushort Index)>();
+        var byFamily = new SortedDictionary<string, List<NeededVersion>>(StringComparer.Ordinal);
+        var byIndex = new Dictionary<ushort, List<string>>();
         foreach (var f in file.Versions.Needs)
-        {
             foreach (var v in f.Versions)
             {
                 if (!TryParse(v.Name, out var family, out var numbers)) continue;
-                if (!best.TryGetValue(family, out var cur) || Compare(numbers, cur.Numbers) > 0)
-                    best[family] = (numbers, v.Name, f.File, (ushort)(v.Index & ElfNative.VERSYM_VERSION));
+                if (!byFamily.TryGetValue(family, out var list)) byFamily[family] = list = [];
+                var need = new NeededVersion(v.Name, numbers, f.File, []);
+                byIndex.TryAdd((ushort)(v.Index & ElfNative.VERSYM_VERSION), need.Symbols);
+                list.Add(need);
             }
-        }
-        if (best.Count == 0) return [];
-        var symbols = new Dictionary<ushort, List<string>>();
-        if (file.DynamicSymbols is { } syms)
-        {
+        if (byFamily.Count > 0 && file.DynamicSymbols is { } syms)
             foreach (var s in syms.All())
-            {
-                if (s.IsDefined && s.Index == 0) continue;
-                if (file.Versions.GetSymbolVersion(s) is not { IsReference: true } ver) continue;
-                if (!symbols.TryGetValue(ver.Index, out var list)) symbols[ver.Index] = list = [];
-                list.Add(syms.GetName(s));
-            }
-        }
-        var result = new List<HighestVersion>();
-        foreach (var (family, b) in best.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            var list = symbols.TryGetValue(b.Index, out var l) ? l : [];
-            list.Sort(StringComparer.Ordinal);
-            result.Add(new HighestVersion(family, b.Name, b.Library, list));
-        }
-        return result;
+                if (file.Versions.GetSymbolVersion(s) is { IsReference: true } ver && byIndex.TryGetValue(ver.Index, out var symbols))
+                    symbols.Add(syms.GetName(s));
+        foreach (var list in byFamily.Values)
+            foreach (var n in list) n.Symbols.Sort(StringComparer.Ordinal);
+        return [.. byFamily.Select(kv => (kv.Key, (IReadOnlyList<NeededVersion>)kv.Value))];
     }
+
+    /// <summary>The highest numbered version of each family in the verneed table, with the undefined symbols bound to it.</summary>
+    public static IReadOnlyList<HighestVersion> Highest(ElfFile file) =>
+        [.. ByFamily(file).Select(f =>
+        {
+            var best = f.Versions[0];
+            foreach (var v in f.Versions) if (Compare(v.Numbers, best.Numbers) > 0) best = v;
+            return new HighestVersion(f.Family, best.Name, best.Library, best.Symbols);
+        })];
 }

@@ -23,6 +23,7 @@ public sealed partial class ElfFile
     private bool _symbolsRead;
     private ElfVersionInfo? _versions;
     private IReadOnlyList<ElfNote>? _notes;
+    private IReadOnlyList<ElfRelocation>? _relocations;
     private string? _interpreter;
     private bool _interpreterRead;
     private readonly List<ElfAnomaly> _anomalies = [];
@@ -331,6 +332,9 @@ public sealed partial class ElfFile
 
     /// <summary>Notes from PT_NOTE segments, or from SHT_NOTE sections when the file has no program headers.</summary>
     public IReadOnlyList<ElfNote> Notes => _notes ??= ElfNotes.Read(this);
+
+    /// <summary>The dynamic relocations (DT_RELA/DT_REL and DT_JMPREL), read once.</summary>
+    public IReadOnlyList<ElfRelocation> Relocations => _relocations ??= ElfRelocations.Read(this);
 
     /// <summary>The bytes up to (not including) the first NUL, or the whole span when there is none.</summary>
     public static ReadOnlySpan<byte> CString(ReadOnlySpan<byte> s)

@@ -175,7 +175,7 @@ public sealed class ElfSymbolTable
             // imports below symoffset are bounded by the relocations that name them: every symbol the loader
             // can ever touch is hashed or named by a relocation.
             int byRelocations = 0;
-            foreach (var rel in ElfRelocations.Read(file))
+            foreach (var rel in file.Relocations)
                 byRelocations = (int)Math.Max(byRelocations, Math.Min(rel.SymbolIndex + 1L, int.MaxValue));
             if (byRelocations > count) { count = byRelocations; source = "DT_GNU_HASH+relocations"; }
         }

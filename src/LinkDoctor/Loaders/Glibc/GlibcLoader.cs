@@ -125,7 +125,7 @@ public sealed class GlibcLoader
                 {
                     // ldd's trace mode fakes an entry for anything not found; only a fatal candidate aborts.
                     if (_request.Trace && !target.Tried.Any(c => c.Verdict == CandidateVerdict.Fatal)) continue;
-                    _graph.FatalError = $"{_argv0}: error while loading shared libraries: {ErrorObjectName(target)}: {target.Error}";
+                    _graph.FatalError = $"{_argv0}: error while loading shared libraries: {ErrorString(target)}";
                     return;
                 }
                 if (isNew && !queue.Contains(target)) queue.Add(target);
@@ -155,7 +155,17 @@ public sealed class GlibcLoader
         _ => null,
     };
 
-    private static string ErrorObjectName(LoadedObject o) => o.Tried.LastOrDefault(c => c.Verdict == CandidateVerdict.Fatal)?.Path ?? o.Name;
+    /// <summary>
+    /// The loader's "objname: errstring[: strerror]" for an object that could not be mapped: objname is the fatal
+    /// candidate's path or the requested name; "cannot open shared object file" carries ENOENT's text.
+    /// dlerror() prints exactly this; a failed start prefixes it with "argv0: error while loading shared libraries: ".
+    /// </summary>
+    public static string ErrorString(LoadedObject o)
+    {
+        string objname = o.Tried.LastOrDefault(c => c.Verdict == CandidateVerdict.Fatal)?.Path ?? o.Name;
+        string errno = o.Error == "cannot open shared object file" ? ": No such file or directory" : "";
+        return $"{objname}: {o.Error}{errno}";
+    }
 
     private void Preload(string name, string from, SearchSource source, List<LoadedObject> queue)
     {
