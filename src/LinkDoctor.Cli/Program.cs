@@ -1,6 +1,6 @@
 using LinkDoctor.Cli;
 
-var parse = Cli.Build().Parse(args);
+var parse = Cli.Parse(args);
 if (parse.Errors.Count > 0)
 {
     // Usage errors exit 2 (System.CommandLine's default is 1, which LinkDoctor reserves for findings).

@@ -1,5 +1,6 @@
 using System.Text;
 using LinkDoctor.Diagnosis;
+using LinkDoctor.Formats;
 using LinkDoctor.Formats.Elf;
 using LinkDoctor.Formats.Go;
 using LinkDoctor.IO;
@@ -60,7 +61,7 @@ public static class Inspector
             Endian = h.IsBigEndian ? "big" : "little",
             Machine = MachineName(h.Machine, h.Class, h.IsBigEndian),
             OsAbi = OsAbiName(h.OsAbi),
-            Type = FileType(elf),
+            Type = KindName(elf.Kind),
             Interpreter = elf.Interpreter,
             Soname = dyn?.SoName,
             Needed = dyn?.Needed ?? [],
@@ -112,24 +113,17 @@ public static class Inspector
         0 => "SYSV", 3 => "GNU", 6 => "Solaris", 9 => "FreeBSD", 12 => "OpenBSD", 97 => "ARM", 255 => "Standalone", _ => $"0x{osabi:x}",
     };
 
-    /// <summary>executable, pie-executable, shared-library, relocatable, core or unknown.</summary>
-    public static string FileType(ElfFile elf)
+    /// <summary>executable, pie-executable, shared-library, bundle, relocatable, core or unknown (the README's <c>type</c>).</summary>
+    public static string KindName(ObjectKind kind) => kind switch
     {
-        switch (elf.Header.Type)
-        {
-            case ET_EXEC: return "executable";
-            case ET_REL: return "relocatable";
-            case ET_CORE: return "core";
-            case ET_DYN:
-                var dyn = elf.Dynamic;
-                if (dyn is { IsPie: true }) return "pie-executable";
-                // Before DF_1_PIE (binutils < 2.26) a PIE had an interpreter and no SONAME; libc.so.6 has an
-                // interpreter too (it runs as a program), but also a SONAME.
-                if (dyn is { HasFlags1: false, SoName: null } && elf.Interpreter is not null) return "pie-executable";
-                return "shared-library";
-            default: return "unknown";
-        }
-    }
+        ObjectKind.Executable => "executable",
+        ObjectKind.PieExecutable => "pie-executable",
+        ObjectKind.SharedLibrary => "shared-library",
+        ObjectKind.Bundle => "bundle",
+        ObjectKind.Relocatable => "relocatable",
+        ObjectKind.Core => "core",
+        _ => "unknown",
+    };
 
     /// <summary>dynamic, static, static-pie or none.</summary>
     public static string Linkage(ElfFile elf)

@@ -12,9 +12,13 @@ namespace LinkDoctor.Formats.Elf;
 /// headers and PT_DYNAMIC (as glibc's ld.so does); section headers are a second, optional source.
 /// Structural errors throw <see cref="BinaryFormatException"/>; local damage is kept in <see cref="Anomalies"/>.
 /// </summary>
-public sealed partial class ElfFile
+public sealed partial class ElfFile : ILoadableObject
 {
+    // One model for every lazy field: LazyInitializer.EnsureInitialized (thread-safe, computed once; a null
+    // result counts as computed through the matching flag).
+    private object? _lazyLock;
     private IReadOnlyList<ElfSection>? _sections;
+    private bool _sectionsRead;
     private ElfDynamicSection? _dynamic;
     private bool _dynamicRead;
     private ElfSymbolTable? _dynamicSymbols;
@@ -22,11 +26,17 @@ public sealed partial class ElfFile
     private ElfSymbolTable? _symbols;
     private bool _symbolsRead;
     private ElfVersionInfo? _versions;
+    private bool _versionsRead;
     private IReadOnlyList<ElfNote>? _notes;
+    private bool _notesRead;
     private IReadOnlyList<ElfRelocation>? _relocations;
+    private bool _relocationsRead;
     private string? _interpreter;
     private bool _interpreterRead;
-    private readonly List<ElfAnomaly> _anomalies = [];
+    private readonly List<Anomaly> _anomalies = [];
+
+    private T Lazy<T>(ref T field, ref bool initialized, Func<T> read) =>
+        LazyInitializer.EnsureInitialized(ref field, ref initialized, ref _lazyLock, read);
 
     private ElfFile(BinaryImage image, ElfHeader header, ElfProgramHeader[] programHeaders)
     {
@@ -40,7 +50,10 @@ public sealed partial class ElfFile
     public IReadOnlyList<ElfProgramHeader> ProgramHeaders { get; }
     public bool IsBigEndian => Header.Data == ELFDATA2MSB;
     public bool Is64 => Header.Class == ELFCLASS64;
-    public IReadOnlyList<ElfAnomaly> Anomalies => _anomalies;
+    public IReadOnlyList<Anomaly> Anomalies
+    {
+        get { lock (_anomalies) return [.. _anomalies]; }
+    }
 
     /// <summary>True when <paramref name="data"/> starts with the ELF magic.</summary>
     public static bool HasElfMagic(ReadOnlySpan<byte> data) =>
@@ -149,14 +162,14 @@ public sealed partial class ElfFile
 
     /// <summary>Anomalies kept per file; past this, one ELF000 entry says how many more were dropped.</summary>
     public const int MaxAnomalies = 64;
-    private readonly HashSet<ElfAnomaly> _anomalySet = [];
+    private readonly HashSet<Anomaly> _anomalySet = [];
     private int _droppedAnomalies;
 
     internal void AddAnomaly(string code, string message, long offset = -1)
     {
         lock (_anomalies)
         {
-            var anomaly = new ElfAnomaly(code, message, offset);
+            var anomaly = new Anomaly(code, message, offset);
             if (_anomalySet.Contains(anomaly)) return;
             if (_anomalies.Count < MaxAnomalies)
             {
@@ -165,7 +178,7 @@ public sealed partial class ElfFile
                 return;
             }
             _droppedAnomalies++;
-            var summary = new ElfAnomaly("ELF000", $"{_droppedAnomalies} more anomalies not shown", -1);
+            var summary = new Anomaly("ELF000", $"{_droppedAnomalies} more anomalies not shown", -1);
             if (_anomalies[^1].Code == "ELF000") _anomalies[^1] = summary;
             else _anomalies.Add(summary);
         }
@@ -207,7 +220,7 @@ public sealed partial class ElfFile
     }
 
     /// <summary>The section headers (empty when the file has none). Throws when the table lies outside the file.</summary>
-    public IReadOnlyList<ElfSection> Sections => _sections ??= ReadSections();
+    public IReadOnlyList<ElfSection> Sections => Lazy(ref _sections, ref _sectionsRead, ReadSections)!;
 
     private IReadOnlyList<ElfSection> ReadSections()
     {
@@ -280,61 +293,33 @@ public sealed partial class ElfFile
         Bytes(ph.Offset, ph.FileSize, $"{SegmentTypeName(ph.Type)} segment {ph.Index}");
 
     /// <summary>PT_INTERP, the program interpreter path, or null.</summary>
-    public string? Interpreter
+    public string? Interpreter => Lazy(ref _interpreter, ref _interpreterRead, ReadInterpreter);
+
+    private string? ReadInterpreter()
     {
-        get
-        {
-            if (_interpreterRead) return _interpreter;
-            var ph = FindProgramHeader(PT_INTERP);
-            if (ph is { } interp)
-            {
-                // An empty PT_INTERP (debug-info files keep the header but not the bytes) names nothing.
-                if (interp.FileSize == 0) AddAnomaly("ELF012", "PT_INTERP has no file contents (p_filesz 0)");
-                else _interpreter = Encoding.UTF8.GetString(CString(SegmentData(interp)));
-            }
-            _interpreterRead = true;
-            return _interpreter;
-        }
+        if (FindProgramHeader(PT_INTERP) is not { } interp) return null;
+        // An empty PT_INTERP (debug-info files keep the header but not the bytes) names nothing.
+        if (interp.FileSize == 0) { AddAnomaly("ELF012", "PT_INTERP has no file contents (p_filesz 0)"); return null; }
+        return Encoding.UTF8.GetString(CString(SegmentData(interp)));
     }
 
     /// <summary>The dynamic section, taken from PT_DYNAMIC (or the SHT_DYNAMIC section when there are no program headers); null when absent.</summary>
-    public ElfDynamicSection? Dynamic
-    {
-        get
-        {
-            if (!_dynamicRead) { _dynamic = ElfDynamicSection.Read(this); _dynamicRead = true; }
-            return _dynamic;
-        }
-    }
+    public ElfDynamicSection? Dynamic => Lazy(ref _dynamic, ref _dynamicRead, () => ElfDynamicSection.Read(this));
 
     /// <summary>The dynamic symbol table (DT_SYMTAB, sized from .dynsym or the hash tables); null when absent.</summary>
-    public ElfSymbolTable? DynamicSymbols
-    {
-        get
-        {
-            if (!_dynamicSymbolsRead) { _dynamicSymbols = ElfSymbolTable.ReadDynamic(this); _dynamicSymbolsRead = true; }
-            return _dynamicSymbols;
-        }
-    }
+    public ElfSymbolTable? DynamicSymbols => Lazy(ref _dynamicSymbols, ref _dynamicSymbolsRead, () => ElfSymbolTable.ReadDynamic(this));
 
     /// <summary>The static symbol table (.symtab); null when stripped.</summary>
-    public ElfSymbolTable? Symbols
-    {
-        get
-        {
-            if (!_symbolsRead) { _symbols = ElfSymbolTable.ReadStatic(this); _symbolsRead = true; }
-            return _symbols;
-        }
-    }
+    public ElfSymbolTable? Symbols => Lazy(ref _symbols, ref _symbolsRead, () => ElfSymbolTable.ReadStatic(this));
 
     /// <summary>Symbol versioning: DT_VERSYM, DT_VERNEED, DT_VERDEF.</summary>
-    public ElfVersionInfo Versions => _versions ??= ElfVersionInfo.Read(this);
+    public ElfVersionInfo Versions => Lazy(ref _versions, ref _versionsRead, () => ElfVersionInfo.Read(this))!;
 
     /// <summary>Notes from PT_NOTE segments, or from SHT_NOTE sections when the file has no program headers.</summary>
-    public IReadOnlyList<ElfNote> Notes => _notes ??= ElfNotes.Read(this);
+    public IReadOnlyList<ElfNote> Notes => Lazy(ref _notes, ref _notesRead, () => ElfNotes.Read(this))!;
 
     /// <summary>The dynamic relocations (DT_RELA/DT_REL and DT_JMPREL), read once.</summary>
-    public IReadOnlyList<ElfRelocation> Relocations => _relocations ??= ElfRelocations.Read(this);
+    public IReadOnlyList<ElfRelocation> Relocations => Lazy(ref _relocations, ref _relocationsRead, () => ElfRelocations.Read(this))!;
 
     /// <summary>The bytes up to (not including) the first NUL, or the whole span when there is none.</summary>
     public static ReadOnlySpan<byte> CString(ReadOnlySpan<byte> s)

@@ -62,8 +62,3 @@ public readonly record struct ElfSymbolVersion(string Name, bool IsDefault, bool
 /// <summary>A note (Elf_Nhdr with its name and descriptor).</summary>
 public sealed record ElfNote(string Owner, uint Type, long DescriptorOffset, int DescriptorSize, string Source);
 
-/// <summary>Local damage that does not stop reading: shown to the user with a stable code, never dropped.</summary>
-public readonly record struct ElfAnomaly(string Code, string Message, long Offset)
-{
-    public override string ToString() => Offset >= 0 ? $"{Code}: {Message} at offset 0x{Offset:x}" : $"{Code}: {Message}";
-}

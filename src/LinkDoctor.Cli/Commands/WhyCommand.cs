@@ -1,0 +1,41 @@
+using System.CommandLine;
+using LinkDoctor.IO;
+using LinkDoctor.Reports;
+
+namespace LinkDoctor.Cli;
+
+public static partial class Cli
+{
+    private static Command WhyCommand()
+    {
+        var files = FilesArgument();
+        var dlopen = new Option<bool>("--dlopen") { Description = "Predict dlerror() of dlopen(FILE, RTLD_NOW) instead of a program start" };
+        var json = new Option<bool>("--json") { Description = "One JSON array, one object per file" };
+        var lo = new LoaderOptions();
+        var cmd = new Command("why", "Simulate the start: the exact first line the loader would print, every further error, why, and the fix. Exit 0 if it would start, 1 if not") { files, dlopen, json };
+        lo.AddTo(cmd);
+        cmd.SetAction(pr =>
+        {
+            var paths = pr.GetValue(files)!;
+            var results = ForEachFile(paths, p =>
+            {
+                if (!lo.TryRequest(pr, p, trace: false, out var request, out var usage)) return (Report: (LinkDoctor.Diagnosis.WhyReport?)null, Error: usage);
+                LinkDoctor.Diagnosis.WhyReport? report = null;
+                string? err = FileErrors.Capture(() => report = LinkDoctor.Diagnosis.StartupSimulator.Simulate(request, pr.GetValue(dlopen)));
+                return (Report: report, Error: err);
+            });
+            using (var stdout = StandardOutput())
+            {
+                if (pr.GetValue(json))
+                    TextRenderer.WriteJson(stdout, results.Where(r => r.Report is not null).Select(r => r.Report!).ToList());
+                else
+                    foreach (var (report, _) in results)
+                        if (report is not null) TextRenderer.WriteWhy(stdout, report, paths.Length > 1);
+            }
+            int code = ReportErrors(results.Select((r, i) => (paths[i], r.Error)).Where(x => x.Error is not null).Select(x => (x.Item1, x.Error!)));
+            if (code != ExitOk) return code;
+            return results.All(r => r.Report!.Starts) ? ExitOk : ExitFinding;
+        });
+        return cmd;
+    }
+}
