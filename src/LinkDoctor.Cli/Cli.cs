@@ -33,7 +33,7 @@ public static partial class Cli
     {
         public readonly Option<string?> Root = new("--root") { Description = "Resolve everything inside this directory (an unpacked image); FILE may lie outside it" };
         public readonly Option<string[]> Env = new("--env") { Description = "NAME=VALUE for the loader (LD_LIBRARY_PATH, LD_PRELOAD, LD_BIND_NOW); repeatable", AllowMultipleArgumentsPerToken = false };
-        public readonly Option<string> Loader = new("--loader") { Description = "auto, glibc or musl", DefaultValueFactory = _ => "auto" };
+        public readonly Option<string> Loader = new("--loader") { Description = "auto, or a loader model: " + string.Join(", ", LinkDoctor.Loaders.LoaderRegistry.All.Select(l => l.Name)), DefaultValueFactory = _ => "auto" };
 
         public void AddTo(Command c) { c.Options.Add(Root); c.Options.Add(Env); c.Options.Add(Loader); }
 
@@ -49,7 +49,11 @@ public static partial class Cli
                 env[kv[..eq]] = kv[(eq + 1)..];
             }
             string loader = pr.GetValue(Loader) ?? "auto";
-            if (loader is not ("auto" or "glibc" or "musl")) { error = $"--loader must be auto, glibc or musl, not '{loader}'"; return false; }
+            if (loader != "auto" && LinkDoctor.Loaders.LoaderRegistry.Find(loader) is null)
+            {
+                error = $"--loader must be auto or one of {string.Join(", ", LinkDoctor.Loaders.LoaderRegistry.All.Select(l => l.Name))}, not '{loader}'";
+                return false;
+            }
             var root = RootedFileSystem.Host;
             if (pr.GetValue(Root) is { } r)
             {

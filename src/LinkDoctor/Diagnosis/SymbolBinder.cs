@@ -25,9 +25,15 @@ public sealed record VersionProblem(LoadedObject Requirer, LoadedObject Provider
 public sealed class SymbolBinder
 {
     private readonly LoadGraph _graph;
+    private readonly bool _musl;
     private readonly Dictionary<LoadedObject, Dictionary<string, List<int>>> _defs = [];
 
-    public SymbolBinder(LoadGraph graph) => _graph = graph;
+    /// <param name="musl">musl's rules (no versions, everything eager, libraries before the program) instead of glibc's.</param>
+    public SymbolBinder(LoadGraph graph, bool musl)
+    {
+        _graph = graph;
+        _musl = musl;
+    }
 
     /// <summary>The global scope: the main program, preloads, then dependencies in breadth-first order.</summary>
     private IEnumerable<LoadedObject> Scope => _graph.Objects.Where(o => o.Found);
@@ -36,14 +42,14 @@ public sealed class SymbolBinder
     public List<VersionProblem> CheckVersions()
     {
         var problems = new List<VersionProblem>();
-        if (_graph.Loader != "glibc") return problems; // musl has no symbol versioning
+        if (_musl) return problems; // musl has no symbol versioning
         foreach (var obj in _graph.Objects.Where(o => o.Found))
         {
-            foreach (var need in obj.File!.Versions.Needs)
+            foreach (var need in obj.Elf!.Versions.Needs)
             {
                 var provider = FindNeeded(obj, need.File);
-                if (provider?.File is null) continue;
-                var defs = provider.File.Versions.Definitions;
+                if (provider?.Elf is null) continue;
+                var defs = provider.Elf.Versions.Definitions;
                 foreach (var v in need.Versions)
                 {
                     // match_symbol: a provider without DT_VERDEF gets one warning per required version.
@@ -64,8 +70,8 @@ public sealed class SymbolBinder
     private LoadedObject? FindNeeded(LoadedObject obj, string name)
     {
         foreach (var (_, t) in obj.Needed)
-            if (t.Found && (t.Names.Contains(name) || t.Path == name || t.File?.Dynamic?.SoName == name)) return t;
-        return Scope.FirstOrDefault(o => !o.IsMain && (o.Names.Contains(name) || o.File?.Dynamic?.SoName == name));
+            if (t.Found && (t.Names.Contains(name) || t.Path == name || t.Elf?.Dynamic?.SoName == name)) return t;
+        return Scope.FirstOrDefault(o => !o.IsMain && (o.Names.Contains(name) || o.Elf?.Dynamic?.SoName == name));
     }
 
     /// <summary>
@@ -76,13 +82,13 @@ public sealed class SymbolBinder
     {
         var result = new List<UnresolvedSymbol>();
         var objects = _graph.Objects.Where(o => o.Found).ToList();
-        IEnumerable<LoadedObject> order = _graph.Loader == "glibc"
-            ? Enumerable.Reverse(objects)
-            : objects.Where(o => !o.IsMain).Append(_graph.Main);
-        bool musl = _graph.Loader == "musl";
+        IEnumerable<LoadedObject> order = _musl
+            ? objects.Where(o => !o.IsMain).Append(_graph.Main)
+            : Enumerable.Reverse(objects);
+        bool musl = _musl;
         foreach (var obj in order)
         {
-            var file = obj.File!;
+            var file = obj.Elf!;
             if (obj == _graph.Interpreter && !musl) continue; // ld.so relocated itself
             var syms = file.DynamicSymbols;
             if (syms is null) continue;
@@ -123,13 +129,13 @@ public sealed class SymbolBinder
     /// </summary>
     private bool AssertsInCheckMatch(LoadedObject obj, string name, ElfSymbolVersion version)
     {
-        var need = obj.File!.Versions.FindNeed(version.Index);
+        var need = obj.Elf!.Versions.FindNeed(version.Index);
         if (need is null) return false;
         foreach (var o in Scope)
         {
             if (!Defs(o).ContainsKey(name)) continue;
-            if (o.File!.Versions.HasVersym) return false;
-            return o.Names.Contains(need.Value.File.File) || o.File.Dynamic?.SoName == need.Value.File.File;
+            if (o.Elf!.Versions.HasVersym) return false;
+            return o.Names.Contains(need.Value.File.File) || o.Elf.Dynamic?.SoName == need.Value.File.File;
         }
         return false;
     }
@@ -143,12 +149,12 @@ public sealed class SymbolBinder
     /// <summary>_dl_lookup_symbol_x over the scope with check_match's version rules (musl: first definition, hidden versions skipped).</summary>
     private bool Lookup(string name, ElfSymbolVersion? version, LoadedObject? skip)
     {
-        bool musl = _graph.Loader == "musl";
+        bool musl = _musl;
         foreach (var o in Scope)
         {
             if (o == skip) continue;
             if (!Defs(o).TryGetValue(name, out var indices)) continue;
-            var file = o.File!;
+            var file = o.Elf!;
             int versioned = 0;
             foreach (int idx in indices)
             {
@@ -187,7 +193,7 @@ public sealed class SymbolBinder
     {
         if (_defs.TryGetValue(o, out var d)) return d;
         d = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var syms = o.File!.DynamicSymbols;
+        var syms = o.Elf!.DynamicSymbols;
         if (syms is not null)
         {
             for (int i = 1; i < syms.Count; i++)

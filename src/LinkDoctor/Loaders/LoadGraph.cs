@@ -1,59 +1,56 @@
+using LinkDoctor.Diagnosis;
+using LinkDoctor.Formats;
 using LinkDoctor.Formats.Elf;
 using LinkDoctor.IO;
 
 namespace LinkDoctor.Loaders;
 
-/// <summary>Where a library was found (libtree's <c>how_t</c>, named after the loader's own debug labels).</summary>
-public enum SearchSource
+/// <summary>
+/// One step of a loader's search order, where a candidate or an object came from (libtree's <c>how_t</c>).
+/// Each loader defines its own steps (<c>GlibcSearch</c>, <c>MuslSearch</c>, …); the ones here every loader has.
+/// </summary>
+/// <param name="Id">Stable name, used in JSON (<c>RPath</c>, <c>LdSoCache</c>, …).</param>
+/// <param name="Label">How the tree and the JSON <c>source</c> of an object say it (<c>ld.so.cache</c>).</param>
+/// <param name="HasOwner">The label names the object whose path list it is (<c>RPATH of X</c>).</param>
+public sealed record SearchSource(string Id, string Label, bool HasOwner = false)
 {
+    public string Describe(string? owner) => HasOwner ? $"{Label} of {owner}" : Label;
+    public override string ToString() => Id;
+
     /// <summary>The main program itself.</summary>
-    Main,
-    /// <summary>PT_INTERP: the loader itself.</summary>
-    Interpreter,
-    /// <summary>LD_PRELOAD.</summary>
-    Preload,
-    /// <summary>/etc/ld.so.preload.</summary>
-    EtcPreload,
+    public static readonly SearchSource Main = new("Main", "program");
+    /// <summary>The loader itself (PT_INTERP, LC_LOAD_DYLINKER).</summary>
+    public static readonly SearchSource Interpreter = new("Interpreter", "interpreter");
     /// <summary>A name containing '/': opened as given, no search.</summary>
-    DirectPath,
-    /// <summary>DT_RPATH of the object that needed it, or of one of its loaders.</summary>
-    RPath,
-    /// <summary>LD_LIBRARY_PATH.</summary>
-    LdLibraryPath,
-    /// <summary>DT_RUNPATH of the object that needed it.</summary>
-    RunPath,
-    /// <summary>/etc/ld.so.cache.</summary>
-    LdSoCache,
-    /// <summary>A default (system) directory: glibc's SYSTEM_DIRS, musl's /etc/ld-musl-ARCH.path or built-in list.</summary>
-    SystemDirectory,
-    /// <summary>Already loaded (same name, SONAME or file).</summary>
-    AlreadyLoaded,
-    /// <summary>musl: a reserved libc name (libc.so, libpthread.so.0 …) resolved to musl itself.</summary>
-    MuslReserved,
+    public static readonly SearchSource DirectPath = new("DirectPath", "path as given");
     /// <summary>Not found anywhere.</summary>
-    NotFound,
+    public static readonly SearchSource NotFound = new("NotFound", "not found");
 }
 
-/// <summary>What happened to one candidate path.</summary>
-public enum CandidateVerdict
+/// <summary>What happened to one candidate, in words every loader shares.</summary>
+public enum CandidateOutcome
 {
     Taken,
     /// <summary>No such file (or directory, or not accessible): the search goes on.</summary>
     Missing,
-    /// <summary>An ELF file of the other class: glibc skips it (and remembers it for "wrong ELF class").</summary>
-    WrongClass,
-    /// <summary>An ELF file for another machine: glibc skips it silently.</summary>
-    WrongMachine,
-    /// <summary>A file that ends the whole search with an error (not ELF, bad header …).</summary>
+    /// <summary>A file of the wrong class, machine or platform: skipped, the search goes on.</summary>
+    Incompatible,
+    /// <summary>A file that ends the whole search with an error (not an object, bad header …).</summary>
     Fatal,
-    /// <summary>The same file as an object already loaded (glibc's (st_dev, st_ino) check).</summary>
-    SameFile,
-    /// <summary>An ld.so.cache hit in a default directory, refused because the loader has DF_1_NODEFLIB.</summary>
-    NoDefaultLib,
+    /// <summary>The same file as an object already loaded.</summary>
+    Duplicate,
+    /// <summary>Found, but a rule of the loader refuses it (DF_1_NODEFLIB, a secure program …).</summary>
+    Refused,
 }
 
 /// <summary>One path the loader tried, why it was there and what happened.</summary>
-public sealed record Candidate(string Path, SearchSource Source, string? Owner, CandidateVerdict Verdict, string? Detail = null);
+/// <param name="Reason">The loader's own word for the outcome (<c>WrongClass</c>, <c>NoDefaultLib</c>), when it has one.</param>
+/// <param name="Detail">What the user sees about it (<c>wrong ELF class (ELFCLASS32)</c>, the fatal errstring).</param>
+public sealed record Candidate(string Path, SearchSource Source, string? Owner, CandidateOutcome Outcome, string? Detail = null, string? Reason = null)
+{
+    /// <summary>The loader's word when it has one, else the generic outcome: the JSON <c>verdict</c>.</summary>
+    public string Verdict => Reason ?? Outcome.ToString();
+}
 
 /// <summary>An object in the link map: found (with its file) or, as in ldd's trace mode, a placeholder for a missing one.</summary>
 public sealed class LoadedObject
@@ -63,12 +60,17 @@ public sealed class LoadedObject
     public required string Path { get; init; }
     /// <summary>The canonical path inside the root (symlinks resolved); null when not found.</summary>
     public string? RealPath { get; init; }
-    public ElfFile? File { get; init; }
+    /// <summary>The object, when found.</summary>
+    public ILoadableObject? File { get; init; }
+    /// <summary>The object as ELF (the glibc and musl models read ELF-specific tables).</summary>
+    public ElfFile? Elf => File as ElfFile;
     public required SearchSource Source { get; init; }
-    /// <summary>The object whose DT_NEEDED (or preload list) brought this one in (glibc's l_loader).</summary>
+    /// <summary>The object whose dependency (or preload list) brought this one in (glibc's l_loader).</summary>
     public LoadedObject? Loader { get; init; }
-    /// <summary>The RPATH/RUNPATH owner when <see cref="Source"/> is RPath or RunPath.</summary>
+    /// <summary>The owner of the path list when <see cref="Source"/> has one (RPATH of X).</summary>
     public string? SourceOwner { get; init; }
+    /// <summary>Brought in by a preload list (LD_PRELOAD, /etc/ld.so.preload, DYLD_INSERT_LIBRARIES).</summary>
+    public bool IsPreload { get; init; }
     public List<Candidate> Tried { get; } = [];
     public List<(string Name, LoadedObject Target)> Needed { get; } = [];
     /// <summary>Every name this object answers to (l_libname: requested names and, once matched, its SONAME).</summary>
@@ -77,8 +79,10 @@ public sealed class LoadedObject
     public bool IsMain => Source == SearchSource.Main;
     /// <summary>Why it could not be loaded (the loader's errstring), when not found.</summary>
     public string? Error { get; set; }
-    /// <summary>A candidate had the other ELF class (glibc then says "wrong ELF class").</summary>
-    public bool FoundOtherClass { get; set; }
+    /// <summary>The loader's message for the failure, when not found (rendered from its catalogue).</summary>
+    public LoaderMessage? ErrorMessage { get; set; }
+    /// <summary>How the reports name it: the program as given, else the path it was opened by.</summary>
+    public string DisplayName => IsMain ? Name : Path;
     public override string ToString() => $"{Name} => {(Found ? Path : "not found")}";
 }
 
@@ -88,22 +92,28 @@ public sealed class LoadGraph : IDisposable
     private readonly List<BinaryImage> _images = [];
 
     public required LoadedObject Main { get; init; }
-    public required string Loader { get; init; }            // "glibc" or "musl"
-    public required RootedFileSystem FileSystem { get; init; }
+    /// <summary>The loader model that produced this graph.</summary>
+    public required ILoaderModel Model { get; init; }
+    /// <summary>The loader's name (<c>glibc</c>, <c>musl</c>…), as the JSON says it.</summary>
+    public string Loader => Model.Name;
     /// <summary>The link-map chain, main program first, in the order the loader's trace prints it.</summary>
     public List<LoadedObject> Objects { get; } = [];
     /// <summary>The interpreter's object, when it is in the link map.</summary>
     public LoadedObject? Interpreter { get; set; }
     /// <summary>A fatal error that ended loading (the first line the loader prints), if any.</summary>
-    public string? FatalError { get; set; }
+    public string? FatalError => Errors.Count > 0 ? Errors[0].Text : null;
     /// <summary>Warnings printed before or instead of an error (preload failures …), in order.</summary>
-    public List<string> Warnings { get; } = [];
+    public List<LoaderMessage> Warnings { get; } = [];
     /// <summary>Lines a loader prints as it goes in its list mode (musl's --list prints while loading).</summary>
     public List<string> TraceLines { get; } = [];
+    /// <summary>The loader's list is <see cref="TraceLines"/> (printed while loading), not the link map printed at the end.</summary>
+    public bool TracesWhileLoading { get; init; }
     /// <summary>Every error the loader would print, in order (musl reports all; glibc stops at the first).</summary>
-    public List<string> Errors { get; } = [];
+    public List<LoaderMessage> Errors { get; } = [];
     /// <summary>Notes about assumptions the model made (unknown hwcaps of a foreign root …).</summary>
     public List<string> Assumptions { get; } = [];
+    /// <summary>The loader's default directories (glibc SYSTEM_DIRS, musl's path file), where system libraries live.</summary>
+    public IReadOnlyList<string> DefaultDirectories { get; set; } = [];
 
     internal void Own(BinaryImage image) => _images.Add(image);
 
@@ -123,10 +133,14 @@ public sealed record LoadRequest
     public string? ProgramName { get; init; }
     public RootedFileSystem Root { get; init; } = RootedFileSystem.Host;
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
-    /// <summary>auto, glibc or musl.</summary>
+    /// <summary><c>auto</c>, or the name of a loader in <see cref="LoaderRegistry"/>.</summary>
     public string Loader { get; init; } = "auto";
     /// <summary>Current directory inside the root, for relative names and empty LD_LIBRARY_PATH elements.</summary>
     public string WorkingDirectory { get; init; } = "/";
     /// <summary>Trace mode (LD_TRACE_LOADED_OBJECTS / ldd): missing libraries become placeholders and loading goes on.</summary>
     public bool Trace { get; init; }
+    /// <summary>The program runs with AT_SECURE (set-user-ID or set-group-ID, run by another user); null: decided from the file's mode.</summary>
+    public bool? Secure { get; init; }
+
+    public string Argv0 => ProgramName ?? Program;
 }

@@ -24,9 +24,9 @@ public sealed record LoadGraphReport
             o.Name, o.IsMain ? null : o.Found ? o.Path : null, o.RealPath, o.Found, TreeRenderer.Describe(o), o.SourceOwner,
             o.Loader is null ? null : (o.Loader.IsMain ? o.Loader.Name : o.Loader.Path), o.Error,
             [.. o.Needed.Select(n => n.Name)],
-            [.. o.Tried.Select(c => new CandidateReport(c.Path, c.Source.ToString(), c.Owner, c.Verdict.ToString(), c.Detail))]))],
+            [.. o.Tried.Select(c => new CandidateReport(c.Path, c.Source.Id, c.Owner, c.Verdict, c.Detail, c.Outcome.ToString()))]))],
         FatalError = g.FatalError,
-        Warnings = g.Warnings.Count > 0 ? g.Warnings : null,
+        Warnings = g.Warnings.Count > 0 ? [.. g.Warnings.Select(w => w.Text)] : null,
         Assumptions = g.Assumptions.Count > 0 ? g.Assumptions : null,
     };
 }
@@ -34,4 +34,6 @@ public sealed record LoadGraphReport
 public sealed record LoadedObjectReport(string Name, string? Path, string? RealPath, bool Found, string Source, string? SourceOwner,
     string? NeededBy, string? Error, IReadOnlyList<string> Needed, IReadOnlyList<CandidateReport> Tried);
 
-public sealed record CandidateReport(string Path, string Source, string? Owner, string Verdict, string? Detail);
+/// <param name="Verdict">The loader's word (<c>WrongClass</c>, <c>NoDefaultLib</c>) or the outcome.</param>
+/// <param name="Outcome">The same in words every loader shares: Taken, Missing, Incompatible, Fatal, Duplicate, Refused.</param>
+public sealed record CandidateReport(string Path, string Source, string? Owner, string Verdict, string? Detail, string Outcome);

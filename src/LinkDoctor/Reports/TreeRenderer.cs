@@ -13,16 +13,16 @@ public static class TreeRenderer
     public static string Flat(LoadGraph g)
     {
         var sb = new StringBuilder();
-        if (g.Main.File?.Dynamic is null) { sb.Append("\tnot a dynamic executable\n"); return sb.ToString(); }
-        if (g.Loader == "musl")
+        if (g.Main.Elf?.Dynamic is null) { sb.Append("\tnot a dynamic executable\n"); return sb.ToString(); }
+        if (g.TracesWhileLoading)
         {
-            // musl prints as it loads (reserved libc names once each); missing libraries go to stderr.
+            // A loader that prints as it loads (musl: reserved libc names once each; missing libraries go to stderr).
             foreach (var line in g.TraceLines) sb.Append(line).Append('\n');
             return sb.ToString();
         }
         // A fatal error (a junk file on the path) aborts before the list is printed.
         if (g.FatalError is not null) return "";
-        if (g.Main.File.Dynamic.Needed.Count == 0 && !g.Objects.Any(o => o.Source is SearchSource.Preload or SearchSource.EtcPreload))
+        if (g.Main.Elf.Dynamic.Needed.Count == 0 && !g.Objects.Any(o => o.IsPreload))
             return "\tstatically linked\n";
         foreach (var o in g.Objects)
         {
@@ -35,23 +35,7 @@ public static class TreeRenderer
     }
 
     /// <summary>Where a library came from, as the tree and the JSON say it (libtree's labels).</summary>
-    public static string Describe(LoadedObject o) => SourceName(o.Source, o.SourceOwner);
-
-    public static string SourceName(SearchSource source, string? owner) => source switch
-    {
-        SearchSource.RPath => $"RPATH of {owner}",
-        SearchSource.RunPath => $"RUNPATH of {owner}",
-        SearchSource.LdLibraryPath => "LD_LIBRARY_PATH",
-        SearchSource.LdSoCache => "ld.so.cache",
-        SearchSource.SystemDirectory => "default directory",
-        SearchSource.Preload => "LD_PRELOAD",
-        SearchSource.EtcPreload => "/etc/ld.so.preload",
-        SearchSource.DirectPath => "path as given",
-        SearchSource.Interpreter => "interpreter",
-        SearchSource.MuslReserved => "musl's libc",
-        SearchSource.Main => "program",
-        _ => source.ToString(),
-    };
+    public static string Describe(LoadedObject o) => o.Source.Describe(o.SourceOwner);
 
     /// <summary>An lddtree/libtree-style tree: each object expanded once, with where it came from; a missing one with every path tried.</summary>
     public static string Tree(LoadGraph g, bool verbose)
@@ -60,7 +44,7 @@ public static class TreeRenderer
         sb.Append(g.Main.Name).Append('\n');
         var shown = new HashSet<LoadedObject> { g.Main };
         var children = g.Main.Needed.ToList();
-        foreach (var o in g.Objects.Where(o => o.Source is SearchSource.Preload or SearchSource.EtcPreload))
+        foreach (var o in g.Objects.Where(o => o.IsPreload))
             children.Insert(0, (o.Name, o));
         Walk(children, "");
         if (g.FatalError is not null) sb.Append("error: ").Append(g.FatalError).Append('\n');
@@ -86,23 +70,22 @@ public static class TreeRenderer
                 if (!shown.Add(t)) { sb.Append(" (see above)\n"); continue; }
                 sb.Append('\n');
                 if (verbose)
-                    foreach (var c in t.Tried.Where(c => c.Verdict != CandidateVerdict.Taken))
+                    foreach (var c in t.Tried.Where(c => c.Outcome != CandidateOutcome.Taken))
                         sb.Append(childIndent).Append("  skipped ").Append(c.Path).Append(" [").Append(SourceLabel(c)).Append("]: ").Append(Verdict(c)).Append('\n');
                 Walk(t.Needed, childIndent);
             }
         }
     }
 
-    private static string SourceLabel(Candidate c) => SourceName(c.Source, c.Owner);
+    private static string SourceLabel(Candidate c) => c.Source.Describe(c.Owner);
 
-    private static string Verdict(Candidate c) => c.Verdict switch
+    private static string Verdict(Candidate c) => c.Outcome switch
     {
-        CandidateVerdict.Missing => c.Detail ?? "no such file",
-        CandidateVerdict.WrongClass => $"wrong ELF class ({c.Detail})",
-        CandidateVerdict.WrongMachine => "wrong machine",
-        CandidateVerdict.Fatal => $"fatal: {c.Detail}",
-        CandidateVerdict.SameFile => c.Detail ?? "same file",
-        CandidateVerdict.NoDefaultLib => $"refused: {c.Detail}",
+        CandidateOutcome.Missing => c.Detail ?? "no such file",
+        CandidateOutcome.Incompatible => c.Detail ?? "incompatible",
+        CandidateOutcome.Fatal => $"fatal: {c.Detail}",
+        CandidateOutcome.Duplicate => c.Detail ?? "same file",
+        CandidateOutcome.Refused => $"refused: {c.Detail}",
         _ => "taken",
     };
 

@@ -1,4 +1,6 @@
-using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.RegularExpressions;
 using LinkDoctor.Formats.Elf;
 using LinkDoctor.IO;
 using static LinkDoctor.Formats.Elf.ElfNative;
@@ -6,13 +8,16 @@ using static LinkDoctor.Formats.Elf.ElfNative;
 namespace LinkDoctor.Loaders.Glibc;
 
 /// <summary>
-/// What a glibc ld.so knows about its machine: the system directories (SYSTEM_DIRS), the glibc-hwcaps
-/// subdirectories it searches (<c>_dl_hwcaps_subdirs</c>, best first), the legacy hwcaps subdirectories
-/// (<c>_dl_important_hwcaps</c>: tls, AT_PLATFORM, AT_HWCAP bits; glibc ≤ 2.36), and <c>$LIB</c>/<c>$PLATFORM</c>.
-/// For the host, these are read from the host loader's own <c>ld.so --help</c>; for a foreign root they are
-/// the distribution defaults, and the model says so (<see cref="Assumptions"/>).
+/// What a glibc ld.so knows about its machine: its version, the system directories (SYSTEM_DIRS), the
+/// glibc-hwcaps subdirectories it searches (<c>_dl_hwcaps_subdirs</c> filtered by the CPU, best first), the legacy
+/// hwcaps subdirectories (<c>_dl_important_hwcaps</c>: tls, the platform, AT_HWCAP bits; glibc ≤ 2.36), and
+/// <c>$LIB</c>/<c>$PLATFORM</c>. Everything is READ, never obtained by running a program: the loader's own bytes
+/// (in the root) give the version, SYSTEM_DIRS and the hwcaps names; the CPU (CPUID) and <c>/proc/self/auxv</c>
+/// give the levels and the platform when the program would run on this machine. What cannot be known (the CPU
+/// of a foreign root) is listed in <see cref="Assumptions"/>.
 /// </summary>
 public sealed record GlibcPlatform(
+    Version? GlibcVersion,
     IReadOnlyList<string> SystemDirectories,
     IReadOnlyList<string> HwcapsSubdirs,
     IReadOnlyList<string> LegacySubdirs,
@@ -39,115 +44,91 @@ public sealed record GlibcPlatform(
         _ => null,
     };
 
-    private static readonly object HostLock = new();
-    private static GlibcPlatform? _host;
-    private static string? _hostInterp;
+    /// <summary>What the loader file itself says, read once per root and path.</summary>
+    private sealed record LoaderFacts(Version? Version, IReadOnlyList<string> SystemDirectories, IReadOnlyList<string> AllHwcapsSubdirs);
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RootedFileSystem, System.Collections.Concurrent.ConcurrentDictionary<string, LoaderFacts?>> Facts = new();
 
     /// <summary>The platform for loading <paramref name="main"/> in <paramref name="fs"/>.</summary>
     public static GlibcPlatform For(ElfFile main, RootedFileSystem fs)
     {
         var h = main.Header;
-        string? interp = main.Interpreter;
-        if (fs.IsHost && interp is not null && IsHostMachine(h.Machine, h.Is64))
-        {
-            lock (HostLock)
-            {
-                if (_host is not null && _hostInterp == interp) return _host;
-                var probed = ProbeHost(interp, main);
-                if (probed is not null) { _host = probed; _hostInterp = interp; return probed; }
-            }
-        }
-        return Defaults(main, fs);
-    }
+        string? interp = main.Interpreter ?? GlibcLoader.StandardInterpreter(h);
+        var facts = interp is null ? null : Facts.GetValue(fs, _ => new()).GetOrAdd(interp, p => ReadLoader(fs, p));
+        var assumptions = new List<string>();
 
-    private static bool IsHostMachine(ushort machine, bool is64) => System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture switch
-    {
-        System.Runtime.InteropServices.Architecture.X64 => machine == EM_X86_64 && is64,
-        System.Runtime.InteropServices.Architecture.Arm64 => machine == EM_AARCH64 && is64,
-        _ => false,
-    };
-
-    /// <summary>The distribution defaults: Debian multiarch directories when the root has them, else lib64 or lib.</summary>
-    public static GlibcPlatform Defaults(ElfFile main, RootedFileSystem fs)
-    {
-        var h = main.Header;
-        string? triplet = Triplet(h.Machine, h.Is64, h.IsBigEndian, h.Flags);
-        var dirs = new List<string>();
+        IReadOnlyList<string> dirs;
         string lib;
-        if (triplet is not null && (fs.IsDirectory($"/lib/{triplet}") || fs.IsDirectory($"/usr/lib/{triplet}")))
+        if (facts is { SystemDirectories.Count: > 0 })
         {
-            dirs.AddRange([$"/lib/{triplet}", $"/usr/lib/{triplet}", "/lib", "/usr/lib"]);
-            lib = $"lib/{triplet}";
-        }
-        else if (h.Is64 && h.Machine is EM_X86_64 or EM_AARCH64 or EM_PPC64 or EM_S390 or EM_SPARCV9 or EM_MIPS or EM_RISCV or EM_LOONGARCH
-                 && (fs.IsDirectory("/lib64") || fs.IsDirectory("/usr/lib64")) && !(h.Machine == EM_AARCH64 && !fs.IsDirectory("/usr/lib64")))
-        {
-            dirs.AddRange(["/lib64", "/usr/lib64"]);
-            lib = "lib64";
+            dirs = facts.SystemDirectories;
+            // DL_DST_LIB is the last component(s) of slibdir, the first of SYSTEM_DIRS (Debian: lib/x86_64-linux-gnu).
+            lib = dirs[0].TrimStart('/');
         }
         else
         {
-            dirs.AddRange(["/lib", "/usr/lib"]);
-            lib = "lib";
+            (dirs, lib) = DistributionLayout(main, fs);
+            assumptions.Add($"the loader {interp ?? "(none)"} could not be read for its SYSTEM_DIRS: assumed {string.Join(":", dirs)}");
         }
-        string? platform = h.Machine switch
-        {
-            EM_X86_64 => "x86_64", EM_386 => "i686", EM_AARCH64 => "aarch64", EM_S390 => h.Is64 ? "z900" : null,
-            EM_PPC64 => h.IsBigEndian ? "power8" : "power8", _ => null,
-        };
-        return new GlibcPlatform(dirs, [], [], lib, platform, LdSoCache.RequiredFlagsFor(h.Machine, h.Is64, h.Flags), LegacyHwcapFilter.Glibc236NoCpuInfo,
-            ["the target CPU is unknown: no glibc-hwcaps or legacy hwcaps subdirectories are assumed, $PLATFORM = " + (platform ?? "(none)")]);
-    }
 
-    /// <summary>Reads the host loader's own report (<c>ld.so --help</c>, glibc ≥ 2.33): directories, hwcaps, platform.</summary>
-    private static GlibcPlatform? ProbeHost(string interp, ElfFile main)
-    {
-        string text;
-        try
+        bool thisMachine = fs.IsHost && IsHostMachine(h.Machine, h.Is64);
+        bool legacy = facts?.Version is not { } v || v < new Version(2, 37); // legacy hwcaps were removed in 2.37
+        IReadOnlyList<string> hwcaps = [];
+        IReadOnlyList<string> legacySubdirs = [];
+        string? platform;
+        LegacyHwcapFilter? cacheFilter = LegacyHwcapFilter.Glibc236NoCpuInfo;
+        if (thisMachine && h.Machine == EM_X86_64 && X86Cpu.Supported)
         {
-            var psi = new ProcessStartInfo(interp, "--help") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            using var p = Process.Start(psi);
-            if (p is null) return null;
-            text = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
-        {
-            return null;
-        }
-        var dirs = new List<string>();
-        var hwcaps = new List<string>();
-        var legacy = new List<(string Name, bool IsPlatform)>();
-        string section = "";
-        foreach (var raw in text.Split('\n'))
-        {
-            string line = raw.TrimEnd();
-            if (line.StartsWith("Shared library search path", StringComparison.Ordinal)) { section = "dirs"; continue; }
-            if (line.StartsWith("Subdirectories of glibc-hwcaps", StringComparison.Ordinal)) { section = "hwcaps"; continue; }
-            if (line.StartsWith("Legacy HWCAP subdirectories", StringComparison.Ordinal)) { section = "legacy"; continue; }
-            if (!line.StartsWith("  ", StringComparison.Ordinal)) { if (line.Length > 0) section = ""; continue; }
-            string t = line.Trim();
-            switch (section)
+            // sysdeps/x86_64/dl-hwcaps-subdirs.c: x86-64-v2..v4, as far as get_isa_level allows, best first.
+            int level = X86Cpu.IsaLevel;
+            hwcaps = [.. (facts?.AllHwcapsSubdirs ?? []).Where(s => s.StartsWith("x86-64-v", StringComparison.Ordinal) && int.TryParse(s[8..], out int n) && n <= level)];
+            // sysdeps/x86/cpu-features.c: AT_PLATFORM, overridden on Intel CPUs by haswell or xeon_phi.
+            platform = X86Cpu.IntelPlatform ?? Auxv.Platform ?? "x86_64";
+            if (legacy)
             {
-                case "dirs" when t.EndsWith("(system search path)", StringComparison.Ordinal):
-                    dirs.Add(t[..t.IndexOf(" (", StringComparison.Ordinal)]);
-                    break;
-                case "hwcaps" when t.Contains("searched)", StringComparison.Ordinal):
-                    hwcaps.Add(t[..t.IndexOf(' ')]);
-                    break;
-                case "legacy" when t.Contains("searched)", StringComparison.Ordinal):
-                    legacy.Add((t[..t.IndexOf(' ')], t.Contains("AT_PLATFORM", StringComparison.Ordinal)));
-                    break;
+                // _dl_important_hwcaps: the masked AT_HWCAP bits (HWCAP_IMPORTANT = x86_64 | avx512_1), the platform, tls.
+                var bits = new List<string> { "x86_64" };
+                if (X86Cpu.Avx512_1) bits.Add("avx512_1");
+                legacySubdirs = LegacyCombinations(bits, platform);
+                cacheFilter = LegacyHwcapFilter.X86_64(platform, X86Cpu.Avx512_1);
             }
         }
-        if (dirs.Count == 0) return null;
-        var h = main.Header;
-        string? platform = legacy.FirstOrDefault(l => l.IsPlatform).Name;
-        // _dl_important_hwcaps orders path components tls, platform, then the hwcap bits, and tries every
-        // combination, most components first (counting down over that bit order).
-        var comps = legacy.Where(l => l.Name == "tls").Select(l => l.Name)
-            .Concat(legacy.Where(l => l.IsPlatform).Select(l => l.Name))
-            .Concat(legacy.Where(l => l.Name != "tls" && !l.IsPlatform).Select(l => l.Name)).ToList();
+        else
+        {
+            platform = thisMachine ? Auxv.Platform : DefaultPlatform(h);
+            assumptions.Add(thisMachine
+                ? $"the CPU's glibc-hwcaps levels are not modelled for {MachineName(h.Machine, h.Class, h.IsBigEndian)}: none assumed; $PLATFORM = {platform ?? "(none)"} (AT_PLATFORM)"
+                : "the target CPU is unknown: no glibc-hwcaps or legacy hwcaps subdirectories are assumed, $PLATFORM = " + (platform ?? "(none)"));
+        }
+        return new GlibcPlatform(facts?.Version, dirs, hwcaps, legacySubdirs, lib, platform,
+            LdSoCache.RequiredFlagsFor(h.Machine, h.Is64, h.Flags), cacheFilter, assumptions);
+    }
+
+    private static string? DefaultPlatform(ElfHeader h) => h.Machine switch
+    {
+        EM_X86_64 => "x86_64", EM_386 => "i686", EM_AARCH64 => "aarch64", EM_S390 => h.Is64 ? "z900" : null,
+        EM_PPC64 => "power8", _ => null,
+    };
+
+    private static bool IsHostMachine(ushort machine, bool is64) => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => machine == EM_X86_64 && is64,
+        Architecture.Arm64 => machine == EM_AARCH64 && is64,
+        _ => false,
+    };
+
+    /// <summary>
+    /// The legacy subdirectories in the order open_path tries them: <c>_dl_important_hwcaps</c>' power set of the
+    /// components (hwcap bits in bit order, the platform, "tls"), most components first, the empty one (the
+    /// directory itself) left to the caller.
+    /// </summary>
+    private static List<string> LegacyCombinations(List<string> hwcapBits, string? platform)
+    {
+        // The search tries "tls" first, then the platform, then the hwcap bits (elf/dl-hwcaps.c builds temp[] as
+        // bits…, platform, tls and fills the result backwards).
+        var comps = new List<string> { "tls" };
+        if (platform is not null) comps.Add(platform);
+        comps.AddRange(Enumerable.Reverse(hwcapBits));
         var combos = new List<string>();
         for (int mask = (1 << comps.Count) - 1; mask > 0; mask--)
         {
@@ -156,10 +137,70 @@ public sealed record GlibcPlatform(
                 if ((mask & (1 << (comps.Count - 1 - i))) != 0) parts.Add(comps[i]);
             combos.Add(string.Join('/', parts));
         }
-        string lib = dirs[0].TrimStart('/');
-        bool avx512 = legacy.Any(l => l.Name == "avx512_1");
-        var cacheFilter = h.Machine == EM_X86_64 ? LegacyHwcapFilter.X86_64(platform, avx512) : LegacyHwcapFilter.Glibc236NoCpuInfo;
-        return new GlibcPlatform(dirs, hwcaps, combos, lib, platform ?? (h.Machine == EM_X86_64 ? "x86_64" : null),
-            LdSoCache.RequiredFlagsFor(h.Machine, h.Is64, h.Flags), cacheFilter, []);
+        return combos;
+    }
+
+    /// <summary>Without a readable loader: Debian multiarch directories when the root has them, else lib64 or lib.</summary>
+    private static (IReadOnlyList<string> Dirs, string Lib) DistributionLayout(ElfFile main, RootedFileSystem fs)
+    {
+        var h = main.Header;
+        string? triplet = Triplet(h.Machine, h.Is64, h.IsBigEndian, h.Flags);
+        if (triplet is not null && (fs.IsDirectory($"/lib/{triplet}") || fs.IsDirectory($"/usr/lib/{triplet}")))
+            return ([$"/lib/{triplet}", $"/usr/lib/{triplet}", "/lib", "/usr/lib"], $"lib/{triplet}");
+        if (h.Is64 && h.Machine is EM_X86_64 or EM_AARCH64 or EM_PPC64 or EM_S390 or EM_SPARCV9 or EM_MIPS or EM_RISCV or EM_LOONGARCH
+            && (fs.IsDirectory("/lib64") || fs.IsDirectory("/usr/lib64")) && !(h.Machine == EM_AARCH64 && !fs.IsDirectory("/usr/lib64")))
+            return (["/lib64", "/usr/lib64"], "lib64");
+        return (["/lib", "/usr/lib"], "lib");
+    }
+
+    private static readonly Regex VersionPattern = new(@"release version (\d+)\.(\d+)", RegexOptions.CultureInvariant);
+
+    /// <summary>Known <c>_dl_hwcaps_subdirs</c> strings (sysdeps/*/dl-hwcaps-subdirs.c), as they appear in ld.so's bytes.</summary>
+    private static readonly string[] HwcapsLists = ["x86-64-v4:x86-64-v3:x86-64-v2", "power10:power9", "z17:z16:z15:z14:z13", "z16:z15:z14:z13", "z15:z14:z13"];
+
+    /// <summary>
+    /// Reads the loader file inside the root (never runs it): its version banner ("… release version 2.36."),
+    /// SYSTEM_DIRS (elf/gen-trusted-dirs.awk writes them as consecutive NUL-terminated absolute directories, each
+    /// ending in '/'), and the glibc-hwcaps names it knows.
+    /// </summary>
+    private static LoaderFacts? ReadLoader(RootedFileSystem fs, string interp)
+    {
+        byte[]? bytes = fs.ReadBytes(interp);
+        if (bytes is null) return null;
+        Version? version = null;
+        var text = Encoding.Latin1.GetString(bytes);
+        if (VersionPattern.Match(text) is { Success: true } m)
+            version = new Version(int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value));
+        var dirs = FindSystemDirs(bytes);
+        var hwcaps = HwcapsLists.FirstOrDefault(l => text.Contains(l + "\0", StringComparison.Ordinal))?.Split(':') ?? [];
+        return new LoaderFacts(version, dirs, hwcaps);
+    }
+
+    /// <summary>The first run of at least two NUL-terminated "/…/" strings that includes a lib directory (SYSTEM_DIRS).</summary>
+    internal static IReadOnlyList<string> FindSystemDirs(ReadOnlySpan<byte> data)
+    {
+        for (int at = data.IndexOf("/lib"u8); at >= 0;)
+        {
+            var run = new List<string>();
+            int p = at;
+            while (p < data.Length && data[p] == (byte)'/')
+            {
+                int nul = data[p..].IndexOf((byte)0);
+                if (nul < 2 || data[p + nul - 1] != (byte)'/' || !IsPathBytes(data.Slice(p, nul))) break;
+                run.Add(Encoding.ASCII.GetString(data.Slice(p, nul - 1)));
+                p += nul + 1;
+            }
+            if (run.Count >= 2 && run.Any(d => d.Contains("lib", StringComparison.Ordinal))) return run;
+            int next = data[(at + 1)..].IndexOf("/lib"u8);
+            at = next < 0 ? -1 : at + 1 + next;
+        }
+        return [];
+    }
+
+    private static bool IsPathBytes(ReadOnlySpan<byte> s)
+    {
+        foreach (byte b in s)
+            if (!(char.IsAsciiLetterOrDigit((char)b) || b is (byte)'/' or (byte)'_' or (byte)'-' or (byte)'.')) return false;
+        return true;
     }
 }

@@ -1,18 +1,57 @@
+using LinkDoctor.Diagnosis;
+using LinkDoctor.Formats;
 using LinkDoctor.Formats.Elf;
 using LinkDoctor.IO;
 using static LinkDoctor.Formats.Elf.ElfNative;
 
 namespace LinkDoctor.Loaders.Musl;
 
+/// <summary>The steps of musl's search order (ldso/dynlink.c load_library).</summary>
+public static class MuslSearch
+{
+    public static readonly SearchSource Preload = new("Preload", "LD_PRELOAD");
+    public static readonly SearchSource LdLibraryPath = new("LdLibraryPath", "LD_LIBRARY_PATH");
+    /// <summary>DT_RPATH of the object that needed it or of one of its needers (musl inherits both tags).</summary>
+    public static readonly SearchSource RPath = new("RPath", "RPATH", HasOwner: true);
+    public static readonly SearchSource RunPath = new("RunPath", "RUNPATH", HasOwner: true);
+    /// <summary>/etc/ld-musl-ARCH.path or the built-in default.</summary>
+    public static readonly SearchSource SystemDirectory = new("SystemDirectory", "default directory");
+    /// <summary>A reserved libc name (libc.so, libpthread.so.0 …) resolved to musl itself.</summary>
+    public static readonly SearchSource Reserved = new("MuslReserved", "musl's libc");
+}
+
 /// <summary>
 /// A model of musl's dynamic linker (ldso/dynlink.c, musl 1.2): <c>load_library</c> (reserved libc names,
 /// names with '/', reuse by short name and by file, LD_LIBRARY_PATH, then the rpath of the object that needed
 /// it and of every object up its needed_by chain, then <c>/etc/ld-musl-ARCH.path</c> or the built-in default),
 /// <c>path_open</c>, <c>fixup_rpath</c> ($ORIGIN only), and <c>load_deps</c> (every missing library reported).
-/// AT_SECURE (which makes musl ignore LD_LIBRARY_PATH and LD_PRELOAD) is not modelled.
+/// Under AT_SECURE (<c>libc.secure</c>), LD_LIBRARY_PATH and LD_PRELOAD are not read, the main program's
+/// $ORIGIN rpath is dropped and relative origins are refused (<c>__dls3</c>, <c>fixup_rpath</c>).
 /// </summary>
 public sealed class MuslLoader
 {
+    /// <summary>The musl model in <see cref="LoaderRegistry"/>.</summary>
+    public static ILoaderModel Model { get; } = new MuslModel();
+
+    private sealed class MuslModel : ILoaderModel
+    {
+        public string Name => "musl";
+        public IMessageCatalog Messages => MuslMessages.Instance;
+
+        /// <summary>PT_INTERP ld-musl-*; a library without one that the evidence says is musl-built.</summary>
+        public int Claim(ILoadableObject main, RootedFileSystem root)
+        {
+            if (main is not ElfFile elf) return 0;
+            if (LibcFlavour.FromInterpreter(elf.Interpreter) == LibcFlavour.Musl) return 100;
+            if (elf.Interpreter is null && LibcFlavour.Detect(elf, isGo: false).Flavour == LibcFlavour.Musl) return 50;
+            return 0;
+        }
+
+        public LoadGraph Load(LoadRequest request, BinaryFile file, ILoadableObject main) => MuslLoader.Load(request, file, (ElfFile)main);
+
+        public WhyReport Simulate(LoadRequest request, LoadGraph graph, bool dlopen) => MuslStartup.Simulate(request, graph, dlopen);
+    }
+
     private const int NAME_MAX = 255;
     private readonly LoadRequest _request;
     private readonly RootedFileSystem _fs;
@@ -20,6 +59,7 @@ public sealed class MuslLoader
     private readonly ElfFile _main;
     private readonly LoadedObject _ldso;
     private readonly string? _mainOrigin;
+    private readonly bool _secure;
     private readonly Dictionary<LoadedObject, LoadedObject?> _neededBy = [];
     private readonly Dictionary<LoadedObject, string?> _shortName = [];
     private readonly HashSet<string> _reportedReserved = [];
@@ -42,8 +82,9 @@ public sealed class MuslLoader
         _ => null,
     };
 
-    private MuslLoader(LoadRequest request, LoadGraph graph, ElfFile main, LoadedObject ldso, string? mainOrigin)
+    private MuslLoader(LoadRequest request, LoadGraph graph, ElfFile main, LoadedObject ldso, string? mainOrigin, bool secure)
     {
+        _secure = secure;
         _request = request;
         _fs = request.Root;
         _graph = graph;
@@ -52,16 +93,12 @@ public sealed class MuslLoader
         _mainOrigin = mainOrigin;
     }
 
-    public static LoadGraph Load(LoadRequest request)
+    private static LoadGraph Load(LoadRequest request, BinaryFile mainFile, ElfFile main)
     {
-        var image = BinaryImage.Open(request.Program);
-        ElfFile main;
-        try { main = ElfFile.Open(image); }
-        catch { image.Dispose(); throw; }
-        string argv0 = request.ProgramName ?? request.Program;
+        string argv0 = request.Argv0;
         var mainObj = new LoadedObject { Name = argv0, Path = argv0, RealPath = request.Program, File = main, Source = SearchSource.Main };
-        var graph = new LoadGraph { Main = mainObj, Loader = "musl", FileSystem = request.Root };
-        graph.Own(image);
+        var graph = new LoadGraph { Main = mainObj, Model = Model, TracesWhileLoading = true };
+        graph.Own(mainFile.Image);
         graph.Objects.Add(mainObj);
         string ldsoName = main.Interpreter ?? $"/lib/ld-musl-{LdsoArch(main.Header) ?? "unknown"}.so.1";
         ElfFile? ldsoFile = null;
@@ -81,9 +118,11 @@ public sealed class MuslLoader
         graph.Interpreter = ldso;
         string full = Path.GetFullPath(request.Program);
         string real = RootedFileSystem.Host.Resolve(full) is { Exists: true } hr ? hr.RealPath : full;
+        bool secure = request.Secure ?? SecureExec.IsSecure(request);
+        if (secure) graph.Assumptions.Add("set-user-ID/set-group-ID program: simulated as run by another user (AT_SECURE): musl ignores LD_LIBRARY_PATH and LD_PRELOAD and drops the program's $ORIGIN rpath");
         // $ORIGIN of the main program: /proc/self/exe when the kernel ran it, the path given when ldso did.
         string? origin = request.Trace ? DirName(argv0) : Path.GetDirectoryName(real);
-        var loader = new MuslLoader(request, graph, main, ldso, origin);
+        var loader = new MuslLoader(request, graph, main, ldso, origin, secure);
         loader.Run();
         return graph;
     }
@@ -98,36 +137,33 @@ public sealed class MuslLoader
     {
         var main = _graph.Main;
         _neededBy[main] = null;
-        if (_ldso.File is null)
-        {
-            _graph.FatalError = $"{_request.ProgramName ?? _request.Program}: interpreter {_ldso.Name} not found";
-            return;
-        }
+        if (_ldso.File is null) return; // the kernel cannot start it: the exec step reports that
         _graph.TraceLines.Add($"\t{_ldso.Name}");
+        _graph.DefaultDirectories = [.. SystemPath().Split([':', '\n'], StringSplitOptions.RemoveEmptyEntries)];
         // load_preload: LD_PRELOAD split on whitespace and ':'; failures are ignored silently.
-        if (_request.Environment.TryGetValue("LD_PRELOAD", out var preload))
+        if (!_secure && _request.Environment.TryGetValue("LD_PRELOAD", out var preload))
             foreach (var name in preload.Split([' ', '\t', '\n', ':'], StringSplitOptions.RemoveEmptyEntries))
-                LoadLibrary(name, null, SearchSource.Preload, out _);
+                LoadLibrary(name, null, MuslSearch.Preload, out _);
         // load_deps: walk the list as it grows; report every missing library and go on.
         for (int i = 0; i < _graph.Objects.Count; i++)
         {
             var p = _graph.Objects[i];
-            if (p.File?.Dynamic is not { } dyn || p == _ldso) continue;
+            if (p.Elf?.Dynamic is not { } dyn || p == _ldso) continue;
             foreach (var name in dyn.Needed)
             {
-                var dep = LoadLibrary(name, p, SearchSource.NotFound, out string? error);
+                var dep = LoadLibrary(name, p, null, out string? error);
                 if (dep is null)
                 {
-                    var missing = new LoadedObject { Name = name, Path = name, Source = SearchSource.NotFound, Loader = p, Error = error };
+                    var message = LoaderMessage.From(MuslMessages.LoadError, name, error!, p.Path);
+                    var missing = new LoadedObject { Name = name, Path = name, Source = SearchSource.NotFound, Loader = p, Error = error, ErrorMessage = message };
                     missing.Tried.AddRange(_lastTried);
                     p.Needed.Add((name, missing));
-                    _graph.Errors.Add($"Error loading shared library {name}: {error} (needed by {p.Path})");
+                    _graph.Errors.Add(message);
                     continue;
                 }
                 p.Needed.Add((name, dep));
             }
         }
-        if (_graph.Errors.Count > 0) _graph.FatalError = _graph.Errors[0];
     }
 
     private List<Candidate> _lastTried = [];
@@ -135,7 +171,7 @@ public sealed class MuslLoader
     private static readonly string[] Reserved = ["c.", "pthread.", "rt.", "m.", "dl.", "util.", "xnet."];
 
     /// <summary>ldso/dynlink.c <c>load_library</c>. Returns null with the strerror text when it fails.</summary>
-    private LoadedObject? LoadLibrary(string name, LoadedObject? neededBy, SearchSource requestedAs, out string? error)
+    private LoadedObject? LoadLibrary(string name, LoadedObject? neededBy, SearchSource? preloadSource, out string? error)
     {
         error = null;
         _lastTried = [];
@@ -166,7 +202,7 @@ public sealed class MuslLoader
         {
             string p = name.StartsWith('/') ? name : _request.WorkingDirectory.TrimEnd('/') + "/" + name;
             found = Resolve(p);
-            tried.Add(new Candidate(name, SearchSource.DirectPath, null, found.Exists ? CandidateVerdict.Taken : CandidateVerdict.Missing));
+            tried.Add(new Candidate(name, SearchSource.DirectPath, null, found.Exists ? CandidateOutcome.Taken : CandidateOutcome.Missing));
             if (!found.Exists) { error = "No such file or directory"; return null; }
             pathname = name;
         }
@@ -176,15 +212,15 @@ public sealed class MuslLoader
                 if (_shortName.TryGetValue(o, out var sn) && sn == name) return o;
             if (name.Length > NAME_MAX) { error = "File name too long"; return null; }
             int fd = -1;
-            if (_request.Environment.TryGetValue("LD_LIBRARY_PATH", out var llp))
-                fd = PathOpen(name, llp, SearchSource.LdLibraryPath, null, out pathname, out found);
+            if (!_secure && _request.Environment.TryGetValue("LD_LIBRARY_PATH", out var llp))
+                fd = PathOpen(name, llp, MuslSearch.LdLibraryPath, null, out pathname, out found);
             for (var p = neededBy; fd == -1 && p is not null; p = _neededBy.GetValueOrDefault(p))
             {
                 string? rpath = FixupRpath(p);
-                if (rpath is not null) fd = PathOpen(name, rpath, p.File?.Dynamic?.RunPath is not null ? SearchSource.RunPath : SearchSource.RPath, p.Path, out pathname, out found);
+                if (rpath is not null) fd = PathOpen(name, rpath, p.Elf?.Dynamic?.RunPath is not null ? MuslSearch.RunPath : MuslSearch.RPath, p.Path, out pathname, out found);
             }
             if (fd == -1)
-                fd = PathOpen(name, SystemPath(), SearchSource.SystemDirectory, null, out pathname, out found);
+                fd = PathOpen(name, SystemPath(), MuslSearch.SystemDirectory, null, out pathname, out found);
             if (fd != 0) { error = "No such file or directory"; return null; }
         }
 
@@ -206,16 +242,16 @@ public sealed class MuslLoader
         catch (Exception e) when (e is BinaryFormatException or IOException) { file = null; }
         if (file is null || file.Header.Type is not (ET_DYN or ET_EXEC) || file.Header.Class != _main.Header.Class || file.Header.Data != _main.Header.Data)
         {
-            tried[^1] = tried[^1] with { Verdict = CandidateVerdict.Fatal, Detail = "Exec format error" };
+            tried[^1] = tried[^1] with { Outcome = CandidateOutcome.Fatal, Detail = "Exec format error" };
             error = "Exec format error";
             return null;
         }
         if (file.Header.Machine != _main.Header.Machine)
-            _graph.Warnings.Add($"{pathname} is for {MachineName(file.Header.Machine, file.Header.Class, file.IsBigEndian)}: musl maps it anyway and fails in relocation");
+            _graph.Assumptions.Add($"{pathname} is for {MachineName(file.Header.Machine, file.Header.Class, file.IsBigEndian)}: musl maps it anyway and fails in relocation");
         var obj = new LoadedObject
         {
             Name = name, Path = pathname!, RealPath = found.RealPath, File = file,
-            Source = requestedAs == SearchSource.Preload ? SearchSource.Preload : tried[^1].Source,
+            Source = preloadSource ?? tried[^1].Source, IsPreload = preloadSource is not null,
             SourceOwner = tried[^1].Owner, Loader = neededBy ?? _graph.Main,
         };
         obj.Names.Add(name);
@@ -248,10 +284,10 @@ public sealed class MuslLoader
             var r = Resolve(abs);
             if (r.Exists && Directory.Exists(r.HostPath))
             {
-                _lastTried.Add(new Candidate(candidate, source, owner, CandidateVerdict.Fatal, "Is a directory"));
+                _lastTried.Add(new Candidate(candidate, source, owner, CandidateOutcome.Fatal, "Is a directory"));
                 return -2;
             }
-            _lastTried.Add(new Candidate(candidate, source, owner, r.Exists ? CandidateVerdict.Taken : CandidateVerdict.Missing));
+            _lastTried.Add(new Candidate(candidate, source, owner, r.Exists ? CandidateOutcome.Taken : CandidateOutcome.Missing));
             if (r.Exists) { pathname = candidate; found = r; return 0; }
         }
         return -1;
@@ -260,10 +296,13 @@ public sealed class MuslLoader
     /// <summary>ldso/dynlink.c <c>fixup_rpath</c>: DT_RUNPATH, else DT_RPATH; only $ORIGIN is expanded, any other '$' drops it.</summary>
     private string? FixupRpath(LoadedObject p)
     {
-        var dyn = p.File?.Dynamic;
+        var dyn = p.Elf?.Dynamic;
         string? orig = dyn?.RunPath ?? dyn?.RPath;
         if (orig is null || !orig.Contains('$')) return orig;
+        // A kernel-mapped program's $ORIGIN cannot be trusted under AT_SECURE; nor can a relative origin.
+        if (_secure && p.IsMain && !_request.Trace) return null;
         string origin = p.IsMain ? (_mainOrigin ?? ".") : DirName(p.Path);
+        if (_secure && !origin.StartsWith('/')) return null;
         var sb = new System.Text.StringBuilder();
         for (int i = 0; i < orig.Length; i++)
         {
