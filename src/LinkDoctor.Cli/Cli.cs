@@ -26,7 +26,18 @@ public static partial class Cli
     /// </summary>
     public static ParseResult Parse(string[] args) => Build().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 
-    private static Argument<string[]> FilesArgument() => new("files") { Arity = ArgumentArity.OneOrMore, Description = "ELF files (directories with -r)" };
+    private static Argument<string[]> FilesArgument()
+    {
+        var files = new Argument<string[]>("files") { Arity = ArgumentArity.OneOrMore, Description = "Binaries: ELF, Mach-O or PE files (directories with -r)" };
+        // A mistyped option would otherwise be taken for a file name; a real file named "-x" can follow "--".
+        files.Validators.Add(result =>
+        {
+            foreach (var t in result.Tokens)
+                if (t.Value.Length > 1 && t.Value[0] == '-' && !File.Exists(t.Value) && !Directory.Exists(t.Value))
+                    result.AddError($"Unrecognized option '{t.Value}'.");
+        });
+        return files;
+    }
 
     /// <summary>The options every loader command shares: --root, --env, --loader.</summary>
     private sealed class LoaderOptions
@@ -37,31 +48,49 @@ public static partial class Cli
 
         public void AddTo(Command c) { c.Options.Add(Root); c.Options.Add(Env); c.Options.Add(Loader); }
 
+        private (ParseResult Parse, LinkDoctor.Loaders.LoadRequest? Template, string? Error)? _context;
+
+        /// <summary>
+        /// Checks the options once per command (one <see cref="RootedFileSystem"/> for all files: its resolve cache
+        /// and the per-root caches hang off it) and makes the request for one file.
+        /// </summary>
         public bool TryRequest(ParseResult pr, string file, bool trace, out LinkDoctor.Loaders.LoadRequest request, out string? error)
         {
-            request = null!;
+            lock (this)
+            {
+                if (_context is not { } c || c.Parse != pr) _context = c = (pr, MakeTemplate(pr, out var e), e);
+                error = c.Error;
+                request = c.Template is null ? null! : c.Template with { Program = file, ProgramName = file, Trace = trace };
+                return c.Template is not null;
+            }
+        }
+
+        /// <summary>Checks the options, once: a usage error is reported once, not per file.</summary>
+        public bool Validate(ParseResult pr, out string? error) => TryRequest(pr, "", false, out _, out error);
+
+        private LinkDoctor.Loaders.LoadRequest? MakeTemplate(ParseResult pr, out string? error)
+        {
             error = null;
             var env = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var kv in pr.GetValue(Env) ?? [])
             {
                 int eq = kv.IndexOf('=');
-                if (eq <= 0) { error = $"--env expects NAME=VALUE, got '{kv}'"; return false; }
+                if (eq <= 0) { error = $"--env expects NAME=VALUE, got '{kv}'"; return null; }
                 env[kv[..eq]] = kv[(eq + 1)..];
             }
             string loader = pr.GetValue(Loader) ?? "auto";
             if (loader != "auto" && LinkDoctor.Loaders.LoaderRegistry.Find(loader) is null)
             {
                 error = $"--loader must be auto or one of {string.Join(", ", LinkDoctor.Loaders.LoaderRegistry.All.Select(l => l.Name))}, not '{loader}'";
-                return false;
+                return null;
             }
             var root = RootedFileSystem.Host;
             if (pr.GetValue(Root) is { } r)
             {
-                if (!Directory.Exists(r)) { error = $"--root {r}: No such directory"; return false; }
+                if (!Directory.Exists(r)) { error = $"--root {r}: No such directory"; return null; }
                 root = new RootedFileSystem(r);
             }
-            request = new LinkDoctor.Loaders.LoadRequest { Program = file, ProgramName = file, Root = root, Environment = env, Loader = loader, Trace = trace, WorkingDirectory = root.IsHost ? Directory.GetCurrentDirectory() : "/" };
-            return true;
+            return new LinkDoctor.Loaders.LoadRequest { Program = "", Root = root, Environment = env, Loader = loader, WorkingDirectory = root.IsHost ? Directory.GetCurrentDirectory() : "/" };
         }
     }
 
@@ -77,6 +106,13 @@ public static partial class Cli
     /// <summary>A buffered UTF-8 stdout (Console.Out flushes every line, one write(2) each).</summary>
     private static StreamWriter StandardOutput() =>
         new(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+
+    /// <summary>A usage error: one line on stderr, exit 2.</summary>
+    private static int UsageError(string message)
+    {
+        Console.Error.WriteLine($"linkdoctor: {message}");
+        return ExitBadInput;
+    }
 
     /// <summary>One line per bad file on stderr; exit 2 when there was any.</summary>
     private static int ReportErrors(IEnumerable<(string Path, string Error)> errors)

@@ -30,6 +30,39 @@ public sealed class CliTests(ITestOutputHelper output)
         Assert.Equal("glibc", libc.GetProperty("libc").GetString());
     }
 
+    /// <summary>npm's scoped packages live under @scope folders: a path that starts with '@' is a path, never a response file.</summary>
+    [Fact]
+    public void PathsUnderAnAtScopeFolderAreFiles()
+    {
+        string dir = Directory.CreateTempSubdirectory("ld-scope").FullName;
+        Directory.CreateDirectory(Path.Combine(dir, "@img", "sharp-linux-x64", "lib"));
+        File.Copy("/lib/x86_64-linux-gnu/libz.so.1", Path.Combine(dir, "@img", "sharp-linux-x64", "lib", "sharp.node"));
+        var r = Tool.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "linkdoctor.dll"), "tree", "--flat", "@img/sharp-linux-x64/lib/sharp.node", "@img/missing.node"], workingDirectory: dir);
+        output.WriteLine(r.Stdout + r.Stderr);
+        Assert.Equal(2, r.ExitCode); // the missing file, reported as a file
+        Assert.Equal(LoaderGroundTruthTests.RealTrace(Path.Combine(dir, "@img/sharp-linux-x64/lib/sharp.node")), r.Stdout.Replace("@img/sharp-linux-x64/lib/sharp.node:\n", ""));
+        Assert.Equal("linkdoctor: @img/missing.node: No such file or directory", r.Stderr.Trim());
+    }
+
+    /// <summary>Usage errors are sentences, said once (not once per file), with exit 2; no resource keys leak.</summary>
+    [Fact]
+    public void UsageErrorsAreReadableSentencesSaidOnce()
+    {
+        var bogus = Tool.LinkDoctor("why", "--bogus", "/usr/bin/ls");
+        output.WriteLine(bogus.Stderr);
+        Assert.Equal(2, bogus.ExitCode);
+        Assert.StartsWith("linkdoctor: Unrecognized option '--bogus'", bogus.Stderr);
+        Assert.DoesNotContain("_", bogus.Stderr.Split('\n')[0].Replace("--bogus", ""));
+
+        var env = Tool.LinkDoctor("why", "--env", "NOEQUALS", "/usr/bin/ls", "/usr/bin/true");
+        Assert.Equal(2, env.ExitCode);
+        Assert.Equal("linkdoctor: --env expects NAME=VALUE, got 'NOEQUALS'", env.Stderr.Trim());
+
+        var loader = Tool.LinkDoctor("tree", "--loader", "dyld-9", "/usr/bin/ls");
+        Assert.Equal(2, loader.ExitCode);
+        Assert.StartsWith("linkdoctor: --loader must be auto or one of glibc, musl", loader.Stderr);
+    }
+
     [Fact]
     public void BadFilesGiveOneLineErrorsAndExitTwo()
     {

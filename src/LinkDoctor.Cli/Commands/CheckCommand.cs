@@ -35,6 +35,7 @@ public static partial class Cli
                 return ExitBadInput;
             }
             if (system is null && pr.GetValue(lo.Root) is null) { Console.Error.WriteLine("linkdoctor: check needs --target or --root"); return ExitBadInput; }
+            if (system is null && !lo.Validate(pr, out var usageError)) return UsageError(usageError!);
             var results = ForEachFile(paths, p =>
             {
                 LinkDoctor.Diagnosis.CheckReport? report = null;

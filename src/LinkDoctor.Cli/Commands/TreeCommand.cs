@@ -18,6 +18,7 @@ public static partial class Cli
         lo.AddTo(cmd);
         cmd.SetAction(pr =>
         {
+            if (!lo.Validate(pr, out var usageError)) return UsageError(usageError!);
             var paths = pr.GetValue(files)!;
             string? fmt = pr.GetValue(format);
             if (fmt is not (null or "dot" or "mermaid")) { Console.Error.WriteLine($"linkdoctor: --format must be dot or mermaid"); return ExitBadInput; }

@@ -16,6 +16,7 @@ public static partial class Cli
         lo.AddTo(cmd);
         cmd.SetAction(pr =>
         {
+            if (!lo.Validate(pr, out var usageError)) return UsageError(usageError!);
             var paths = pr.GetValue(files)!;
             var results = ForEachFile(paths, p =>
             {

@@ -26,10 +26,13 @@ public static class FixAdvisor
         {
             string needer = m.Loader?.DisplayName ?? "?";
             var fatal = m.Tried.FirstOrDefault(c => c.Outcome == CandidateOutcome.Fatal);
-            if (fatal is not null && glibc)
+            if (fatal is not null)
             {
-                b.Explain($"{fatal.Path} is not a loadable library ({fatal.Detail}); glibc stops searching at such a file, so a good copy later on the path is never reached")
-                    .Fix($"remove or rename {fatal.Path}");
+                string fatalHost = request.Root.Resolve(Path.IsPathRooted(fatal.Path) ? fatal.Path : Path.Combine(request.WorkingDirectory, fatal.Path)).HostPath;
+                b.Explain(glibc
+                    ? $"{fatal.Path} is not a loadable library ({fatal.Detail}); glibc stops searching at such a file, so a good copy later on the path is never reached"
+                    : $"{fatal.Path} is the first file named {m.Name} on the path, and musl takes the first file that opens: it cannot map it ({fatal.Detail}) and does not look further (it skips no file of another class or machine)")
+                    .Fix($"remove or rename {fatal.Path} (or put the directory with the right {m.Name} before it)", [m.Name], RemedyAction.Run("mv", fatalHost, fatalHost + ".not-a-library"));
                 continue;
             }
             string searched = m.Tried.Count == 0 ? "nowhere" : string.Join(", ", m.Tried.Select(c => c.Path).Distinct());
@@ -57,11 +60,13 @@ public static class FixAdvisor
             var needers = libs.Select(l => l.Loader ?? g.Main).Distinct().ToList();
             var patches = needers.Select(n => PatchElfAddRpath(request, g, n, dir)).ToList();
             var actions = new List<RemedyAction>();
-            if (!g.Assumptions.Any(a => a.Contains("AT_SECURE", StringComparison.Ordinal)))
+            if (!g.Secure) // the loader ignores LD_LIBRARY_PATH under AT_SECURE
                 actions.Add(RemedyAction.Env("LD_LIBRARY_PATH", request.Environment.TryGetValue("LD_LIBRARY_PATH", out var old) && old.Length > 0 ? dir + ":" + old : dir));
             actions.Add(RemedyAction.RunAll(patches.Select(p => p.Argv)));
             string names = string.Join(", ", libs.Select(l => l.Name).Distinct());
-            b.Fix($"{names} {(libs.Count == 1 ? "is" : "are")} in {dir}, which is not on the search path: run with LD_LIBRARY_PATH={dir}, or add it to the search path of {string.Join(" and ", needers.Select(n => n.DisplayName))}: {string.Join(" && ", patches.Select(p => p.Display))}", [.. actions]);
+            string ldlp = g.Secure ? "" : $"run with LD_LIBRARY_PATH={dir}, or ";
+            b.Fix($"{names} {(libs.Count == 1 ? "is" : "are")} in {dir}, which is not on the search path: {ldlp}add it to the search path of {string.Join(" and ", needers.Select(n => n.DisplayName))}: {string.Join(" && ", patches.Select(p => p.Display))}",
+                [.. libs.Select(l => l.Name).Distinct()], [.. actions]);
         }
         foreach (var (package, libs) in byPackage)
         {
@@ -127,7 +132,8 @@ public static class FixAdvisor
         string host = HostPath(request, needer);
         string dirHost = request.Root.IsHost ? dir : request.Root.Resolve(dir).HostPath;
         string rel = Path.GetRelativePath(Path.GetDirectoryName(host)!, dirHost);
-        string rpath = !rel.StartsWith("../..", StringComparison.Ordinal) && !Path.IsPathRooted(rel)
+        // Under AT_SECURE an $ORIGIN path outside the trusted directories is dropped: name the directory itself.
+        string rpath = !g.Secure && !rel.StartsWith("../..", StringComparison.Ordinal) && !Path.IsPathRooted(rel)
             ? (rel == "." ? "$ORIGIN" : "$ORIGIN/" + rel)
             : dir;
         string shown = needer.IsMain ? request.Argv0 : needer.Path;
@@ -166,12 +172,14 @@ public static class FixAdvisor
                 .Fix($"rebuild {who} against musl (in an Alpine container, or with musl-gcc), or link it statically");
             return;
         }
-        if (SymbolIndex.For(request.Root, g.DefaultDirectories).FindDefinition(u.Name, referencer) is { } lib)
+        // The C library of the process: the referencer's own, else the loader's.
+        string flavour = LibcFlavour.Detect(referencer, isGo: false).Flavour is var f && f is LibcFlavour.Glibc or LibcFlavour.Musl ? f : g.Loader;
+        if (SymbolIndex.For(request.Root, g.DefaultDirectories).FindDefinition(u.Name, referencer, flavour) is { } lib)
         {
             string soname = lib.SoName ?? Path.GetFileName(lib.Path);
             string host = HostPath(request, u.Referencer);
             b.Fix($"{lib.Path} defines {u.Name}, but {who} does not name it as a dependency: add it with patchelf --add-needed {soname} {who} (or relink with it)",
-                RemedyAction.Run("patchelf", "--add-needed", soname, host));
+                [u.Name], RemedyAction.Run("patchelf", "--add-needed", soname, host));
             return;
         }
         b.Fix($"find the library that defines {u.Name} (e.g. `linkdoctor symbols --defined LIB | grep -w {u.Name}`) and link it: patchelf --add-needed LIB {who}, or relink with -lNAME");
@@ -218,12 +226,14 @@ internal sealed class SymbolIndex
         }
     }
 
-    /// <summary>A library of the referencer's machine, class and C library that defines <paramref name="name"/>.</summary>
-    public Library? FindDefinition(string name, ElfFile referencer)
+    /// <summary>
+    /// A library of the referencer's machine and class that defines <paramref name="name"/> and belongs to the
+    /// process's C library <paramref name="flavour"/>: one built for it first, then one that needs no C library.
+    /// </summary>
+    public Library? FindDefinition(string name, ElfFile referencer, string flavour)
     {
         if (!_defs.TryGetValue(name, out var libs)) return null;
-        string flavour = LibcFlavour.Detect(referencer, isGo: false).Flavour;
-        return libs.FirstOrDefault(l => l.Machine == referencer.Header.Machine && l.Class == referencer.Header.Class
-            && (l.Flavour == flavour || l.Flavour is LibcFlavour.None or LibcFlavour.Unknown));
+        var fits = libs.Where(l => l.Machine == referencer.Header.Machine && l.Class == referencer.Header.Class).ToList();
+        return fits.FirstOrDefault(l => l.Flavour == flavour) ?? fits.FirstOrDefault(l => l.Flavour is LibcFlavour.None or LibcFlavour.Unknown);
     }
 }

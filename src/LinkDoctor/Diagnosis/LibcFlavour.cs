@@ -54,6 +54,13 @@ public static class LibcFlavour
                 if (so is "libc.so.6" || so.StartsWith("ld-linux", StringComparison.Ordinal)) Vote(Glibc, $"SONAME {so}");
                 else if (so.StartsWith("libc.musl-", StringComparison.Ordinal) || so.StartsWith("ld-musl-", StringComparison.Ordinal)) Vote(Musl, $"SONAME {so}");
             }
+            // A C library itself, named or not (musl's ld-musl-*.so.1 has no SONAME): it defines __libc_start_main,
+            // with GLIBC_ versions in glibc and without any in musl.
+            if (flavour is null && file.DynamicSymbols is { } dsyms && dsyms.TryFind("__libc_start_main"u8, out var start) && start.IsDefined)
+            {
+                if (file.Versions.Definitions.Any(d => d.Name.StartsWith("GLIBC_", StringComparison.Ordinal))) Vote(Glibc, "defines __libc_start_main@GLIBC_*");
+                else Vote(Musl, "defines __libc_start_main without symbol versions (musl's libc)");
+            }
         }
         if (flavour is null && file.Header.Type is ET_EXEC or ET_DYN)
         {

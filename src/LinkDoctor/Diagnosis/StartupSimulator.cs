@@ -65,7 +65,7 @@ public static class StartupSimulator
         switch (exec.Errno)
         {
             case IO.Errno.EACCES when exec.Interpreter is null:
-                b.Fix($"make it executable: chmod +x {program}", RemedyAction.Run("chmod", "+x", host));
+                b.Fix($"make it executable: chmod +x {program}", [program], RemedyAction.Run("chmod", "+x", host));
                 return;
             case IO.Errno.ENOEXEC:
                 b.Fix($"run it on a {main.Machine} machine, or under emulation: qemu-{QemuName(main)} -L SYSROOT {program} (Debian: apt install qemu-user; qemu-user-binfmt registers it with the kernel)");
@@ -89,7 +89,7 @@ public static class StartupSimulator
             return;
         }
         if (standardExists && flavour is null or LibcFlavour.Glibc)
-            b.Fix($"point it at the system's loader: patchelf --set-interpreter {standard} {program}", RemedyAction.Run("patchelf", "--set-interpreter", standard!, host));
+            b.Fix($"point it at the system's loader: patchelf --set-interpreter {standard} {program}", [interp], RemedyAction.Run("patchelf", "--set-interpreter", standard!, host));
         else
             b.Fix($"install the C library that provides {interp}, or point the program at an existing loader: patchelf --set-interpreter /path/to/ld.so {program}");
     }

@@ -9,6 +9,8 @@ namespace LinkDoctor.Diagnosis;
 public sealed record Remedy(string Text)
 {
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<RemedyAction>? Actions { get; init; }
+    /// <summary>The libraries (or other problems, by name) this fix takes care of, when it serves specific ones.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Serves { get; init; }
 }
 
 /// <summary>
@@ -66,10 +68,12 @@ public sealed class WhyBuilder(string path, string loader)
     public WhyBuilder Later(string line) { _later.Add(line); return this; }
     public WhyBuilder Assume(IEnumerable<string> lines) { foreach (var l in lines) if (!_assumptions.Contains(l)) _assumptions.Add(l); return this; }
 
-    public WhyBuilder Fix(string text, params RemedyAction[] actions)
+    public WhyBuilder Fix(string text, params RemedyAction[] actions) => Fix(text, null, actions);
+
+    public WhyBuilder Fix(string text, IReadOnlyList<string>? serves, params RemedyAction[] actions)
     {
         if (_remedies.Any(r => r.Text == text)) return this;
-        _remedies.Add(new Remedy(text) { Actions = actions.Length == 0 ? null : actions });
+        _remedies.Add(new Remedy(text) { Actions = actions.Length == 0 ? null : actions, Serves = serves });
         return this;
     }
 

@@ -98,6 +98,8 @@ public sealed class LoadGraph : IDisposable
     public string Loader => Model.Name;
     /// <summary>The link-map chain, main program first, in the order the loader's trace prints it.</summary>
     public List<LoadedObject> Objects { get; } = [];
+    /// <summary>Preloads that could not be loaded (glibc warns and goes on without them), with what was tried.</summary>
+    public List<LoadedObject> FailedPreloads { get; } = [];
     /// <summary>The interpreter's object, when it is in the link map.</summary>
     public LoadedObject? Interpreter { get; set; }
     /// <summary>A fatal error that ended loading (the first line the loader prints), if any.</summary>
@@ -112,6 +114,8 @@ public sealed class LoadGraph : IDisposable
     public List<LoaderMessage> Errors { get; } = [];
     /// <summary>Notes about assumptions the model made (unknown hwcaps of a foreign root …).</summary>
     public List<string> Assumptions { get; } = [];
+    /// <summary>The start was simulated with AT_SECURE (a set-user-ID program run by another user).</summary>
+    public bool Secure { get; set; }
     /// <summary>The loader's default directories (glibc SYSTEM_DIRS, musl's path file), where system libraries live.</summary>
     public IReadOnlyList<string> DefaultDirectories { get; set; } = [];
 

@@ -28,10 +28,11 @@ public static class TextRenderer
         if (r.Starts)
             w.WriteLine(r.Later.Count == 0 ? $"linkdoctor: {r.Path} would start ({r.Loader})" : $"linkdoctor: {r.Path} would start, but fail later:");
         else
-            w.WriteLine($"linkdoctor: {r.Path} would not start (exit status {r.ExitStatus})");
+            w.WriteLine(r.ExitStatus is { } status ? $"linkdoctor: {r.Path} would not start (exit status {status})" : $"linkdoctor: {r.Path} would not load (dlopen fails)");
         foreach (var l in r.Later) w.WriteLine($"  later: {l}");
         foreach (var e in r.Explanation) w.WriteLine($"  why: {e}");
         foreach (var f in r.Fixes) w.WriteLine($"  fix: {f}");
+        foreach (var a in r.Assumptions ?? []) w.WriteLine($"  assumed: {a}");
     }
 
     public static void WriteJson(TextWriter w, List<LinkDoctor.Diagnosis.CheckReport> reports) =>

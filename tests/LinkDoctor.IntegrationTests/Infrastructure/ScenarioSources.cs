@@ -69,12 +69,18 @@ public static class ScenarioSources
         }
         """;
 
+    public const string LibUsesLibm = """
+        double plugin_cos(double x);
+        extern double cos(double);
+        double plugin_cos(double x) { return cos(x); }
+        """;
+
     public static (string, string)[] All =>
     [
         .. Sources.All, ("libold.c", LibOld), ("libold.map", MapOld), ("libnobar.c", LibNoBar), ("libnobar.map", MapNoBar),
         ("libnodata.c", LibNoData), ("libnodata.map", MapNoData), ("libplain.c", LibPlain), ("libbar2.c", LibBar2), ("main2.c", Main2),
         ("pre.c", Pre), ("mainz.c", MainZ), ("mainfoo.c", MainFooOnly), ("libneedsmissing.c", LibNeedsMissing),
-        ("libundefined.c", LibUndefined), ("dlopener.c", DlOpener),
+        ("libundefined.c", LibUndefined), ("dlopener.c", DlOpener), ("libusesm.c", LibUsesLibm),
     ];
 
     /// <summary>
@@ -162,6 +168,41 @@ public static class ScenarioSources
         gcc -fPIC -shared -o "$OUT/dlopen/lib/libok.so" pre.c
         gcc -o "$OUT/dlopen/lib/prog" mainfoo.c -L"$OUT/_build" -l:libfoo.so.1
 
+        # A library used without naming libm: dlopen fails with "undefined symbol: cos" (the fix adds NEEDED libm.so.6).
+        gcc -fPIC -shared -fno-builtin -o "$OUT/dlopen/lib/libusesm.so" libusesm.c
+
+        # Libraries that exist, but off the search path (the fixes point at them).
+        prog lib-off-path; mkdir -p "$OUT/lib-off-path/lib"; good "$OUT/lib-off-path/lib/libfoo.so.1"
+        prog indirect-off-path -Wl,-rpath,'$ORIGIN/../lib'; mkdir -p "$OUT/indirect-off-path/lib" "$OUT/indirect-off-path/lib2"
+        gcc -fPIC -shared -o "$OUT/indirect-off-path/lib/libfoo.so.1" -Wl,-soname,libfoo.so.1 -Wl,--version-script=lib.map lib.c -L"$OUT/_build" -Wl,--no-as-needed -l:libbar2.so
+        cp "$OUT/_build/libbar2.so" "$OUT/indirect-off-path/lib2/"
+        # -z nodefaultlib with nothing searched: errno is 0, so ld.so prints no ": strerror".
+        prog nodefaultlib-no-search -Wl,-z,nodefaultlib
+        # A program started as ./bin/main: ldd expands $ORIGIN to CWD/./bin, without normalising.
+        prog origin-relative-program -Wl,-rpath,'$ORIGIN/../lib'; mkdir -p "$OUT/origin-relative-program/lib"; good "$OUT/origin-relative-program/lib/libfoo.so.1"
+
+        # The exec step: what the kernel refuses before any loader runs (the shell prints it).
+        for n in interp-short-script interp-not-elf interp-wrong-machine interp-wrong-class interp-not-executable interp-directory prog-not-executable; do
+          prog $n -Wl,-rpath,'$ORIGIN/../lib'; mkdir -p "$OUT/$n/lib"; good "$OUT/$n/lib/libfoo.so.1"
+        done
+        printf '#!/bin/sh\nexit 3\n' > "$OUT/interp-short-script/ld.sh"; chmod +x "$OUT/interp-short-script/ld.sh"
+        patchelf --set-interpreter "$OUT/interp-short-script/ld.sh" "$OUT/interp-short-script/bin/main"
+        { printf '#!/bin/sh\n'; for i in $(seq 20); do echo "# a script long enough for the kernel to read a whole ELF header"; done; } > "$OUT/interp-not-elf/ld.sh"
+        chmod +x "$OUT/interp-not-elf/ld.sh"; patchelf --set-interpreter "$OUT/interp-not-elf/ld.sh" "$OUT/interp-not-elf/bin/main"
+        patchelf --set-interpreter /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 "$OUT/interp-wrong-machine/bin/main"
+        patchelf --set-interpreter /usr/i686-linux-gnu/lib/ld-linux.so.2 "$OUT/interp-wrong-class/bin/main"
+        cp /lib64/ld-linux-x86-64.so.2 "$OUT/interp-not-executable/ld.so"; chmod 644 "$OUT/interp-not-executable/ld.so"
+        patchelf --set-interpreter "$OUT/interp-not-executable/ld.so" "$OUT/interp-not-executable/bin/main"
+        mkdir -p "$OUT/interp-directory/ld.so"; patchelf --set-interpreter "$OUT/interp-directory/ld.so" "$OUT/interp-directory/bin/main"
+        chmod 644 "$OUT/prog-not-executable/bin/main"
+
+        # AT_SECURE: set-user-ID copies of these are run by another user.
+        prog setuid-ldlp-ignored; mkdir -p "$OUT/setuid-ldlp-ignored/d"; good "$OUT/setuid-ldlp-ignored/d/libfoo.so.1"
+        prog setuid-origin-dropped -Wl,-rpath,'$ORIGIN/../lib'; mkdir -p "$OUT/setuid-origin-dropped/lib"; good "$OUT/setuid-origin-dropped/lib/libfoo.so.1"
+        mkdir -p "$OUT/setuid-system-only/bin"; gcc -o "$OUT/setuid-system-only/bin/main" mainz.c -lz
+        mkdir -p "$OUT/setuid-preload-path-ignored/bin"; gcc -o "$OUT/setuid-preload-path-ignored/bin/main" mainz.c -lz
+        gcc -fPIC -shared -o "$OUT/setuid-preload-path-ignored/libpre.so" pre.c
+
         # musl: Debian's musl loader and libraries.
         mus() { local d="$OUT/$1"; shift; mkdir -p "$d/bin"; musl-gcc -o "$d/bin/main" main.c -L"$OUT/_build-musl" -l:libfoo.so.1 "$@"; }
         mkdir -p "$OUT/_build-musl"; good "$OUT/_build-musl/libfoo.so.1" musl-gcc
@@ -198,5 +239,8 @@ public static class ScenarioSources
         x86 i386-wrong-class-skipped -Wl,-rpath,'$ORIGIN/../lib64:$ORIGIN/../lib'; mkdir -p "$OUT/i386-wrong-class-skipped/lib64" "$OUT/i386-wrong-class-skipped/lib"
         good "$OUT/i386-wrong-class-skipped/lib64/libfoo.so.1"; good "$OUT/i386-wrong-class-skipped/lib/libfoo.so.1" i686-linux-gnu-gcc
         x86 i386-missing-lib
+
+        # A program for another machine, run natively: no binfmt_misc handler, Exec format error.
+        mkdir -p "$OUT/foreign-machine/bin"; cp "$OUT/arm-ok/bin/main" "$OUT/foreign-machine/bin/main"
         """;
 }

@@ -88,7 +88,7 @@ public sealed class GlibcLoader
         var (origin, outside, realPath) = MainOrigin(request);
         bool secure = request.Secure ?? SecureExec.IsSecure(request);
         var mainObj = new LoadedObject { Name = request.Argv0, Path = "", File = main, Source = SearchSource.Main, RealPath = realPath };
-        var graph = new LoadGraph { Main = mainObj, Model = Model };
+        var graph = new LoadGraph { Main = mainObj, Model = Model, Secure = secure };
         graph.Own(file.Image);
         graph.Objects.Add(mainObj);
         if (secure) graph.Assumptions.Add("set-user-ID/set-group-ID program: simulated as run by another user (AT_SECURE): LD_LIBRARY_PATH is ignored, preloads are restricted to set-user-ID libraries in the search path, $ORIGIN only in trusted directories");
@@ -225,6 +225,7 @@ public sealed class GlibcLoader
         if (!obj.Found)
         {
             _graph.Objects.Remove(obj);
+            _graph.FailedPreloads.Add(obj);
             // do_preload prints the errstring alone (no objname, no strerror).
             _graph.Warnings.Add(LoaderMessage.From(GlibcMessages.PreloadFailed, name, from, obj.Error!));
             return;

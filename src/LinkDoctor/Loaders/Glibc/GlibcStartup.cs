@@ -34,7 +34,7 @@ internal static class GlibcStartup
             var missing = g.Objects.First(o => !o.Found);
             b.Say(dlopen ? missing.ErrorMessage! : g.Errors[0]);
             FixAdvisor.MissingLibraries(request, g, b);
-            return b.Fail(127);
+            return b.Fail(dlopen ? null : 127);
         }
 
         var binder = new SymbolBinder(g, musl: false);
@@ -57,7 +57,7 @@ internal static class GlibcStartup
         if (versionErrors > 0)
         {
             FixAdvisor.Versions(g, b);
-            return b.Fail(1);
+            return b.Fail(dlopen ? null : 1);
         }
 
         bool bindNow = dlopen || request.Environment.TryGetValue("LD_BIND_NOW", out var bn) && bn.Length > 0;
@@ -69,7 +69,7 @@ internal static class GlibcStartup
                 b.Say(LoaderMessage.From(GlibcMessages.CheckMatchAssertion, "107"))
                     .Explain($"{Req(u.Referencer)} references {u.Name}@{u.Version}, but the library it was linked against now has no symbol versions; glibc before 2.41 aborts with an assertion")
                     .Fix("use the library the program was built against (with its version script), or rebuild the program against this one");
-                return b.Fail(127);
+                return b.Fail(dlopen ? null : 127);
             }
             var error = u.Version is null
                 ? LoaderMessage.From(GlibcMessages.UndefinedSymbol, Req(u.Referencer), u.Name)
@@ -79,7 +79,7 @@ internal static class GlibcStartup
             b.Say(dlopen ? error : line)
                 .Explain($"{Req(u.Referencer)} needs {u.Name}{(u.Version is null ? "" : "@" + u.Version)}, which none of the loaded objects defines; it is bound at start-up (a data reference, or BIND_NOW)");
             FixAdvisor.UndefinedSymbol(request, g, u, b);
-            return b.Fail(127);
+            return b.Fail(dlopen ? null : 127);
         }
         var report = b.Start();
         if (report.Later.Count == 0) return report;

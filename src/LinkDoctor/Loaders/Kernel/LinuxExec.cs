@@ -138,7 +138,9 @@ public static class BinfmtMisc
     /// <summary>The interpreter of the first enabled matching entry, or null.</summary>
     public static string? Find(string program)
     {
-        if (!Directory.Exists(Dir) || File.ReadAllText(Path.Combine(Dir, "status")).Trim() != "enabled") return null;
+        // Not mounted (no status file), or disabled: no handler at all.
+        string status = Path.Combine(Dir, "status");
+        if (!File.Exists(status) || File.ReadAllText(status).Trim() != "enabled") return null;
         byte[] head;
         try
         {

@@ -119,6 +119,7 @@ public sealed class MuslLoader
         string full = Path.GetFullPath(request.Program);
         string real = RootedFileSystem.Host.Resolve(full) is { Exists: true } hr ? hr.RealPath : full;
         bool secure = request.Secure ?? SecureExec.IsSecure(request);
+        graph.Secure = secure;
         if (secure) graph.Assumptions.Add("set-user-ID/set-group-ID program: simulated as run by another user (AT_SECURE): musl ignores LD_LIBRARY_PATH and LD_PRELOAD and drops the program's $ORIGIN rpath");
         // $ORIGIN of the main program: /proc/self/exe when the kernel ran it, the path given when ldso did.
         string? origin = request.Trace ? DirName(argv0) : Path.GetDirectoryName(real);

@@ -24,7 +24,7 @@ internal static class MuslStartup
             b.Explain("musl binds every symbol at start-up and reports each one it cannot find");
             foreach (var u in unresolved) FixAdvisor.UndefinedSymbol(request, g, u, b);
         }
-        var report = b.Fail(127);
+        var report = b.Fail(dlopen ? null : 127);
         // dlerror() holds only the first error.
         return dlopen ? report with { LoaderOutput = [report.LoaderOutput[0]], Messages = [report.Messages[0]] } : report;
     }

@@ -1,0 +1,91 @@
+using LinkDoctor.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace LinkDoctor.IntegrationTests;
+
+/// <summary>
+/// The first promise: no command ever runs anything from an inspected file. Programs whose PT_INTERP is a script,
+/// whose NEEDED libraries and preloads have constructors, each leave a marker file if anything runs them; every
+/// command of the CLI is run on them (as a user runs it, in its own process) and no marker may appear.
+/// </summary>
+public sealed class NeverExecuteTests(ITestOutputHelper output)
+{
+    private const string Ctor = """
+        #include <fcntl.h>
+        #include <unistd.h>
+        __attribute__((constructor)) static void mark(void) { int fd = open(MARK, O_CREAT | O_WRONLY, 0644); if (fd >= 0) close(fd); }
+        int marker_function(void) { return 1; }
+        """;
+
+    private const string Main = """
+        extern int marker_function(void);
+        int main(void) { return marker_function() - 1; }
+        """;
+
+    /// <summary>
+    /// $OUT/interp.sh (a PT_INTERP that leaves "interp"), libctor.so ("needed"), libpre.so ("preload"), libplugin.so
+    /// ("plugin", NEEDs libctor.so); prog-script-interp (PT_INTERP interp.sh) and prog (the real loader), both NEEDing
+    /// libctor.so through RUNPATH $ORIGIN. Markers go to $OUT/markers.
+    /// </summary>
+    private const string Script = """
+        mkdir -p "$OUT/markers"
+        printf '#!/bin/sh\ntouch "%s/markers/interp"\n' "$OUT" > "$OUT/interp.sh"; chmod +x "$OUT/interp.sh"
+        gcc -fPIC -shared -o "$OUT/libctor.so" -DMARK="\"$OUT/markers/needed\"" ctor.c
+        gcc -fPIC -shared -o "$OUT/libpre.so" -DMARK="\"$OUT/markers/preload\"" ctor.c
+        gcc -fPIC -shared -o "$OUT/libplugin.so" -DMARK="\"$OUT/markers/plugin\"" ctor.c -L"$OUT" -lctor -Wl,-rpath,'$ORIGIN'
+        gcc -o "$OUT/prog" main.c -L"$OUT" -lctor -Wl,-rpath,'$ORIGIN'
+        gcc -o "$OUT/prog-script-interp" main.c -L"$OUT" -lctor -Wl,-rpath,'$ORIGIN' -Wl,--dynamic-linker="$OUT/interp.sh"
+        """;
+
+    private static string Fixture() => Fixtures.Build("never-execute", Script, ("ctor.c", Ctor), ("main.c", Main));
+
+    /// <summary>Every command and the options that make it read more; later commands join this list as they land.</summary>
+    public static IEnumerable<object[]> Commands()
+    {
+        string[][] perProgram =
+        [
+            ["inspect"], ["inspect", "--dynamic", "--versions", "--notes", "--headers", "--json"], ["symbols"], ["symbols", "--all", "--json"],
+            ["tree"], ["tree", "--flat"], ["tree", "--json", "--verbose"], ["tree", "--format", "dot"],
+            ["why"], ["why", "--json"], ["why", "--env", "LD_PRELOAD={out}/libpre.so"], ["why", "--env", "LD_BIND_NOW=1", "--env", "LD_LIBRARY_PATH={out}"],
+            ["check", "--target", "debian-12"], ["check", "--root", "/"],
+        ];
+        foreach (var program in new[] { "prog-script-interp", "prog" })
+            foreach (var c in perProgram) yield return [program, c];
+        yield return ["libplugin.so", new[] { "why", "--dlopen" }];
+        yield return ["libplugin.so", new[] { "why", "--dlopen", "--json", "--env", "LD_PRELOAD={out}/libpre.so" }];
+        yield return ["libplugin.so", new[] { "tree", "--json" }];
+    }
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public void NoCommandRunsTheInterpreterTheLibrariesOrThePreloads(string program, string[] command)
+    {
+        string outDir = Fixture();
+        string markers = Path.Combine(outDir, "markers");
+        lock (typeof(NeverExecuteTests))
+        {
+            foreach (var m in Directory.EnumerateFiles(markers)) File.Delete(m);
+            var args = command.Select(a => a.Replace("{out}", outDir)).Append(Path.Combine(outDir, program)).ToArray();
+            var r = Tool.LinkDoctor(args);
+            output.WriteLine($"linkdoctor {string.Join(' ', args)}: exit {r.ExitCode}\n{r.Stdout}{r.Stderr}");
+            Assert.True(r.ExitCode is 0 or 1, $"exit {r.ExitCode}: {r.Stderr}");
+            var left = Directory.EnumerateFiles(markers).Select(Path.GetFileName).ToList();
+            Assert.True(left.Count == 0, $"linkdoctor {string.Join(' ', command)} ran code from the inspected files: markers {string.Join(", ", left)}");
+        }
+    }
+
+    /// <summary>The markers do work: running the programs for real leaves them (so an empty marker directory means something).</summary>
+    [Fact]
+    public void TheMarkersAppearWhenTheFilesAreRun()
+    {
+        string outDir = Fixture();
+        string markers = Path.Combine(outDir, "markers");
+        lock (typeof(NeverExecuteTests))
+        {
+            foreach (var m in Directory.EnumerateFiles(markers)) File.Delete(m);
+            Tool.Run(Path.Combine(outDir, "prog"), [], new Dictionary<string, string?> { ["LD_PRELOAD"] = Path.Combine(outDir, "libpre.so") });
+            Tool.Run("bash", ["-c", Path.Combine(outDir, "interp.sh")]);
+            Assert.Equal(["interp", "needed", "preload"], Directory.EnumerateFiles(markers).Select(f => Path.GetFileName(f)).Order().ToArray());
+        }
+    }
+}
