@@ -72,9 +72,9 @@ public sealed partial class ElfFile : ILoadableObject
             BinaryFormatException.Throw("not an ELF file (bad magic)", 0);
         byte cls = data[EI_CLASS], enc = data[EI_DATA];
         if (cls != ELFCLASS32 && cls != ELFCLASS64)
-            BinaryFormatException.Throw($"invalid ELF class {cls}", EI_CLASS);
+            BinaryFormatException.Throw($"invalid EI_CLASS {cls} (ELF class)", EI_CLASS);
         if (enc != ELFDATA2LSB && enc != ELFDATA2MSB)
-            BinaryFormatException.Throw($"invalid ELF data encoding {enc}", EI_DATA);
+            BinaryFormatException.Throw($"invalid EI_DATA {enc} (ELF data encoding)", EI_DATA);
         bool is64 = cls == ELFCLASS64, be = enc == ELFDATA2MSB;
         int ehsize = is64 ? 64 : 52;
         if (data.Length < ehsize)
@@ -93,24 +93,34 @@ public sealed partial class ElfFile : ILoadableObject
 
         int shdrSize = is64 ? 64 : 40, phdrSize = is64 ? 56 : 32;
         uint shnum = shnum16, shstrndx = shstrndx16, phnum = phnum16;
+        var early = new List<Anomaly>();
         // Extended numbering: the real values live in section header 0 (gABI "Extended Section Header Numbering").
+        // Only e_phnum's escape matters to the loader; a damaged section table otherwise just loses the sections.
         if (shoff != 0 && (shnum16 == 0 || shstrndx16 == SHN_XINDEX || phnum16 == PN_XNUM))
         {
-            if (shentsize != shdrSize)
-                BinaryFormatException.Throw($"invalid e_shentsize {shentsize}", p + 10);
-            if (shoff > (ulong)data.Length || (ulong)data.Length - shoff < (ulong)shdrSize)
-                BinaryFormatException.Throw($"section header 0 (needed for extended numbering) at 0x{shoff:x} lies past end of file", is64 ? 40 : 32);
-            ReadOnlySpan<byte> sh0 = data.Slice((int)shoff, shdrSize);
-            ulong size0 = is64 ? r.U64(sh0[32..]) : r.U32(sh0[20..]);
-            uint link0 = r.U32(sh0[(is64 ? 40 : 24)..]), info0 = r.U32(sh0[(is64 ? 44 : 28)..]);
-            if (shnum16 == 0) shnum = size0 > uint.MaxValue ? uint.MaxValue : (uint)size0;
-            if (shstrndx16 == SHN_XINDEX) shstrndx = link0;
-            if (phnum16 == PN_XNUM)
+            string? problem = shentsize != shdrSize ? $"e_shentsize {shentsize} (expected {shdrSize})"
+                : shoff > (ulong)data.Length || (ulong)data.Length - shoff < (ulong)shdrSize ? $"e_shoff 0x{shoff:x}: section header 0 (for extended numbering) lies past end of file"
+                : null;
+            if (problem is not null)
             {
-                // The escape is only for counts that do not fit: anything smaller means a corrupt header.
-                if (info0 < PN_XNUM)
-                    BinaryFormatException.Throw($"e_phnum is PN_XNUM (0xffff) but section header 0 holds sh_info {info0}, not a count of 0xffff or more", p + 8);
-                phnum = info0;
+                if (phnum16 == PN_XNUM) BinaryFormatException.Throw($"e_phnum is PN_XNUM (0xffff) but the real count cannot be read: {problem}", p + 8);
+                early.Add(new Anomaly("ELF010", $"section header table unusable: {problem}; sections ignored"));
+                shnum = 0;
+            }
+            else
+            {
+                ReadOnlySpan<byte> sh0 = data.Slice((int)shoff, shdrSize);
+                ulong size0 = is64 ? r.U64(sh0[32..]) : r.U32(sh0[20..]);
+                uint link0 = r.U32(sh0[(is64 ? 40 : 24)..]), info0 = r.U32(sh0[(is64 ? 44 : 28)..]);
+                if (shnum16 == 0) shnum = size0 > uint.MaxValue ? uint.MaxValue : (uint)size0;
+                if (shstrndx16 == SHN_XINDEX) shstrndx = link0;
+                if (phnum16 == PN_XNUM)
+                {
+                    // The escape is only for counts that do not fit: anything smaller means a corrupt header.
+                    if (info0 < PN_XNUM)
+                        BinaryFormatException.Throw($"e_phnum is PN_XNUM (0xffff) but section header 0 holds sh_info {info0}, not a count of 0xffff or more", p + 8);
+                    phnum = info0;
+                }
             }
         }
         else if (phnum16 == PN_XNUM)
@@ -128,7 +138,7 @@ public sealed partial class ElfFile : ILoadableObject
                 BinaryFormatException.Throw($"invalid e_phentsize {phentsize} (expected {phdrSize})", p + 6);
             ulong tableSize = (ulong)phnum * (ulong)phdrSize;
             if (phoff > (ulong)data.Length || (ulong)data.Length - phoff < tableSize)
-                BinaryFormatException.Throw($"program header table ({phnum} entries at 0x{phoff:x}) extends past end of file (size 0x{data.Length:x})", is64 ? 32 : 28);
+                BinaryFormatException.Throw($"program header table (e_phoff 0x{phoff:x}, e_phnum {phnum}) extends past end of file (size 0x{data.Length:x})", is64 ? 32 : 28);
             phdrs = new ElfProgramHeader[phnum];
             for (int i = 0; i < phdrs.Length; i++)
             {
@@ -138,7 +148,9 @@ public sealed partial class ElfFile : ILoadableObject
                     : new ElfProgramHeader(i, r.U32(ph), r.U32(ph[24..]), r.U32(ph[4..]), r.U32(ph[8..]), r.U32(ph[12..]), r.U32(ph[16..]), r.U32(ph[20..]), r.U32(ph[28..]));
             }
         }
-        return new ElfFile(image, header, phdrs);
+        var elf = new ElfFile(image, header, phdrs);
+        foreach (var a in early) elf.AddAnomaly(a.Code, a.Message, a.Offset);
+        return elf;
     }
 
     internal EndianReader Reader => new(IsBigEndian);
@@ -220,7 +232,21 @@ public sealed partial class ElfFile : ILoadableObject
     }
 
     /// <summary>The section headers (empty when the file has none). Throws when the table lies outside the file.</summary>
-    public IReadOnlyList<ElfSection> Sections => Lazy(ref _sections, ref _sectionsRead, ReadSections)!;
+    /// <summary>
+    /// The section headers (empty when the file has none). A damaged section table never fails the file: the loader
+    /// does not read it, so it becomes an anomaly (ELF010) and the sections are taken as absent.
+    /// </summary>
+    public IReadOnlyList<ElfSection> Sections => Lazy(ref _sections, ref _sectionsRead, ReadSectionsOrNone)!;
+
+    private IReadOnlyList<ElfSection> ReadSectionsOrNone()
+    {
+        try { return ReadSections(); }
+        catch (BinaryFormatException e)
+        {
+            AddAnomaly("ELF010", $"section header table unusable: {e.Message}; sections ignored", e.Offset);
+            return [];
+        }
+    }
 
     private IReadOnlyList<ElfSection> ReadSections()
     {
@@ -229,7 +255,7 @@ public sealed partial class ElfFile : ILoadableObject
         int shdrSize = Is64 ? 64 : 40;
         if (h.ShEntSize != shdrSize)
             BinaryFormatException.Throw($"invalid e_shentsize {h.ShEntSize} (expected {shdrSize})", Is64 ? 58 : 46);
-        ReadOnlySpan<byte> table = Bytes(h.ShOff, (ulong)h.ShNum * (ulong)shdrSize, $"section header table ({h.ShNum} entries)");
+        ReadOnlySpan<byte> table = Bytes(h.ShOff, (ulong)h.ShNum * (ulong)shdrSize, $"section header table (e_shoff 0x{h.ShOff:x}, e_shnum {h.ShNum})");
         var r = Reader;
         var raw = new (uint name, uint type, ulong flags, ulong addr, ulong off, ulong size, uint link, uint info, ulong align, ulong entsize)[h.ShNum];
         for (int i = 0; i < raw.Length; i++)
@@ -245,7 +271,7 @@ public sealed partial class ElfFile : ILoadableObject
             if (h.ShStrNdx >= raw.Length)
                 BinaryFormatException.Throw($"invalid e_shstrndx {h.ShStrNdx} ({raw.Length} sections)", Is64 ? 62 : 50);
             if (!TryBytes(raw[h.ShStrNdx].off, raw[h.ShStrNdx].size, out names))
-                BinaryFormatException.Throw($"section name table (section {h.ShStrNdx}) extends past end of file", (long)Math.Min(raw[h.ShStrNdx].off, long.MaxValue));
+                BinaryFormatException.Throw($"section name table (e_shstrndx {h.ShStrNdx}) extends past end of file", (long)Math.Min(raw[h.ShStrNdx].off, long.MaxValue));
         }
         var sections = new ElfSection[raw.Length];
         for (int i = 0; i < raw.Length; i++)

@@ -77,12 +77,8 @@ public sealed class ElfSymbolTable
         if (symbol.Type == STT_SECTION && symbol.NameOffset == 0 && symbol.SectionIndex is > SHN_UNDEF and < SHN_LORESERVE
             && _file.Header.ShOff != 0)
         {
-            try
-            {
-                var sections = _file.Sections;
-                if (symbol.SectionIndex < sections.Count) return sections[symbol.SectionIndex].Name;
-            }
-            catch (BinaryFormatException) { }
+            var sections = _file.Sections;
+            if (symbol.SectionIndex < sections.Count) return sections[symbol.SectionIndex].Name;
         }
         return GetName(symbol);
     }
@@ -149,9 +145,9 @@ public sealed class ElfSymbolTable
 
         int count = -1;
         string source = "section";
-        if (file.Header.ShOff != 0 && TrySectionsSafely(file) is { } sections)
+        if (file.Header.ShOff != 0)
         {
-            foreach (var s in sections)
+            foreach (var s in file.Sections)
                 if (s.Type == SHT_DYNSYM) { count = (int)Math.Min(s.Size / (ulong)entSize, int.MaxValue); break; }
         }
         if (count < 0 && dyn.TryGetValue(DT_HASH, out ulong hashAddr))
@@ -191,12 +187,6 @@ public sealed class ElfSymbolTable
             count = (int)available;
         }
         return new ElfSymbolTable(file, symOff, count, strOff, strSize, isDynamic: true, source);
-    }
-
-    private static IReadOnlyList<ElfSection>? TrySectionsSafely(ElfFile file)
-    {
-        try { return file.Sections; }
-        catch (BinaryFormatException) { return null; }
     }
 
     /// <summary>
