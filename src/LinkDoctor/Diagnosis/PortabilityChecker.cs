@@ -83,6 +83,9 @@ public static partial class PortabilityChecker
     // manylinux / musllinux: auditwheel's rules for one ELF file (pypa/auditwheel 86154d1, = 6.8.1+3)
     // ------------------------------------------------------------------------------------------------------------
 
+    // elftools.elf.constants.E_FLAGS, as lddtree.py uses them (the ARM ELF ABI's e_flags).
+    private const uint EF_ARM_EABIMASK = 0xFF000000, EF_ARM_EABI_VER5 = 0x05000000, EF_ARM_ABI_FLOAT_HARD = 0x00000400;
+
     /// <summary>Version prefixes in report order; others follow in ordinal order.</summary>
     private static readonly string[] PolicyPrefixes = ["GLIBC", "GLIBCXX", "CXXABI", "GCC", "LIBATOMIC", "ZLIB"];
 
@@ -135,6 +138,18 @@ public static partial class PortabilityChecker
         var ladder = new List<TargetSystem> { target };
         ladder.AddRange(target.StricterPolicies.Where(p => p.Architectures.Contains(machine)));
 
+        if (machine == "arm")
+        {
+            // lddtree.py _get_platform: a 32-bit ARM file counts as armv7l only with EABI version 5 and the hard-float ABI;
+            // otherwise auditwheel ignores it as of an unknown architecture.
+            uint flags = elf.Header.Flags;
+            if ((flags & EF_ARM_EABIMASK) != EF_ARM_EABI_VER5)
+                checks.Add(new("arm ABI", false, $"e_flags 0x{flags:x}: not EABI version 5 (auditwheel: \"Invalid ARM EABI version for armv7l\")"));
+            else if ((flags & EF_ARM_ABI_FLOAT_HARD) == 0)
+                checks.Add(new("arm ABI", false, $"e_flags 0x{flags:x}: soft-float ABI (auditwheel: \"armv7l shall use hard-float\")"));
+            else
+                checks.Add(new("arm ABI", true, "EABI version 5, hard-float ABI (armv7l)"));
+        }
         if (machine == "x86_64" && X86IsaNeeded(elf) is { } isa)
         {
             uint bits = isa & ~1u;   // lddtree.py: data -= data & 1 (the baseline bit)
