@@ -191,11 +191,13 @@ public static partial class PortabilityChecker
             return;
         }
         var why = new List<string>();
+        bool muslLibc = target.Libc == "musl" && outside.Remove("libc.so");
         if (outside.Count > 0) why.Add($"not in {target.Id}'s whitelist: {string.Join(", ", outside)} (bundle them with auditwheel repair, or link them statically)");
+        if (muslLibc)
+            why.Add($"libc.so is not in {target.Id}'s whitelist: musl's libc is allowed as {TargetCatalog.MuslLibcSoname(machine) ?? "libc.musl-ARCH.so.1"}, the SONAME of Alpine's musl (build on Alpine, e.g. in the musllinux image; Debian's musl-gcc links libc.so)");
         if (libpython.Count > 0) why.Add($"{string.Join(", ", libpython)}: linking with libpython is forbidden for manylinux/musllinux wheels (auditwheel repair removes it from DT_NEEDED)");
-        if (target.Libc == "musl" && outside.Contains("libc.so"))
-            why.Add($"musl's libc is allowed as {TargetCatalog.MuslLibcSoname(machine) ?? "libc.musl-ARCH.so.1"}, the SONAME of Alpine's musl (Debian's musl-gcc links libc.so)");
-        checks.Add(new("libraries", false, string.Join("; ", why.Concat(notes)), ImportsFrom(elf, [.. outside, .. libpython])) { Libraries = [.. outside, .. libpython] });
+        List<string> rejected = [.. outside, .. muslLibc ? ["libc.so"] : Array.Empty<string>(), .. libpython];
+        checks.Add(new("libraries", false, string.Join("; ", why.Concat(notes)), ImportsFrom(elf, rejected)) { Libraries = rejected });
     }
 
     /// <summary>
@@ -316,7 +318,7 @@ public static partial class PortabilityChecker
         var notChecked = new List<string>();
         if (unchecked_.Count > 0) notChecked.Add($"{target.Id} has no list for their prefix: {string.Join(", ", unchecked_)}");
         if (fromInterpreter.Count > 0) notChecked.Add($"needed from the ELF interpreter, which auditwheel skips: {string.Join(", ", fromInterpreter)}");
-        if (notChecked.Count > 0) checks.Add(new("unchecked versions", true, "not checked, as auditwheel does not: " + string.Join("; ", notChecked)));
+        if (notChecked.Count > 0) checks.Add(new("unchecked versions", true, "auditwheel does not check these: " + string.Join("; ", notChecked)));
     }
 
     /// <summary>The highest name by version number (GLIBC_2.34 over GLIBC_2.4), non-numeric names last in ordinal order.</summary>
