@@ -19,7 +19,7 @@ public sealed class CheckPolicyTests
         $cc -o "$OUT/libtls.so" tls.c
         $cc -o "$OUT/librseq.so" rseq.c
         $cc -o "$OUT/libz_strong.so" zstrong.c -l:libz.so.1
-        $cc -o "$OUT/libz_weak.so" zweak.c -l:libz.so.1
+        $cc -o "$OUT/libz_weak.so" zweak.c -Wl,--no-as-needed -l:libz.so.1
         mkdir -p stubc && $cc -nostdlib -Wl,-soname,libc.so.6 -o stubc/libc.so.6 stubc.c
         $cc -nostdlib -o "$OUT/libblack_unversioned.so" black.c stubc/libc.so.6
         $cc -o "$OUT/libblack_libc.so" black.c
@@ -27,6 +27,7 @@ public sealed class CheckPolicyTests
         mkdir -p stubz && $cc -nostdlib -Wl,-soname,libz.so.1 -Wl,--version-script=stubz.map -o stubz/libz.so.1 stubz.c
         $cc -o "$OUT/liblfoo.so" lfoo.c stubz/libz.so.1
         $cc -o "$OUT/libzfoo.so" zfoo.c stubz/libz.so.1
+        $cc -o "$OUT/libzmid.so" zmid.c stubz/libz.so.1
         mkdir -p "$OUT/bundled"
         $cc -Wl,-soname,libfoo.so.1 -Wl,--version-script=foo.map -o "$OUT/bundled/libfoo.so.1" foo.c
         $cc -o "$OUT/liboutside.so" usefoo.c "$OUT/bundled/libfoo.so.1"
@@ -59,8 +60,9 @@ public sealed class CheckPolicyTests
         ("stubc.c", "int __cxa_thread_atexit_impl(void (*f)(void *), void *o, void *d) { return 0; }\n"),
         ("black.c", "extern int __cxa_thread_atexit_impl(void (*)(void *), void *, void *);\nint f(void (*g)(void *), void *o) { return __cxa_thread_atexit_impl(g, o, 0); }\n"),
         ("private.c", "extern void __ctype_init(void);\nvoid f(void) { __ctype_init(); }\n"),
-        ("stubz.c", "int zfoo(void) { return 1; }\nint lfoo(void) { return 2; }\n"),
-        ("stubz.map", "ZLIB_9.9 { global: zfoo; local: *; };\nLIBFOO_1.0 { global: lfoo; };\n"),
+        ("stubz.c", "int zfoo(void) { return 1; }\nint lfoo(void) { return 2; }\nint zmid(void) { return 4; }\n"),
+        ("stubz.map", "ZLIB_9.9 { global: zfoo; local: *; };\nLIBFOO_1.0 { global: lfoo; };\nZLIB_1.2.4 { global: zmid; };\n"),
+        ("zmid.c", "extern int zmid(void);\nint f(void) { return zmid(); }\n"),
         ("lfoo.c", "extern int lfoo(void);\nint f(void) { return lfoo(); }\n"),
         ("zfoo.c", "extern int zfoo(void);\nint f(void) { return zfoo(); }\n"),
         ("foo.c", "int foo(void) { return 3; }\n"),
@@ -132,7 +134,9 @@ public sealed class CheckPolicyTests
         Assert.Equal(["ZLIB version", "blacklisted symbols"], r2014.Checks.Where(c => !c.Ok).Select(c => c.Check));
         Assert.Contains("uncompress2@ZLIB_1.2.9", Item(r2014, "ZLIB version").Symbols!);
         // elfutils.py:131 get_undefined_symbols: a weak reference is optional and does not count (auditwheel >= 6.6.0).
-        Passes(Check("libz_weak.so", "manylinux_2_28_x86_64"));
+        var weak = Check("libz_weak.so", "manylinux_2_28_x86_64");
+        Passes(weak);
+        Assert.True(Item(weak, "blacklisted symbols").Ok);   // it does NEED libz.so.1 (linked --no-as-needed)
     }
 
     [Fact]
@@ -159,6 +163,8 @@ public sealed class CheckPolicyTests
         FailsOnlyOn(Check("libprivate.so", "manylinux_2_41_x86_64"), "GLIBC version", "__ctype_init@GLIBC_PRIVATE");
         // A made-up ZLIB_9.9 on the whitelisted libz.so.1 is ZLIB, and not in the list.
         FailsOnlyOn(Check("libzfoo.so", "manylinux_2_41_x86_64"), "ZLIB version", "zfoo@ZLIB_9.9");
+        // ZLIB_1.2.4 lies between names of manylinux2014's ZLIB list (ZLIB_1.2.2.4 … ZLIB_1.2.5.2) but is not one of them.
+        FailsOnlyOn(Check("libzmid.so", "manylinux2014_x86_64"), "ZLIB version", "zmid@ZLIB_1.2.4");
         // LIBFOO_1.0 from the same library: no policy lists LIBFOO, so it is not checked.
         var lfoo = Check("liblfoo.so", "manylinux2014_x86_64");
         Passes(lfoo);
