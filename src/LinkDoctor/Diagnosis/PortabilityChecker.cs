@@ -311,7 +311,7 @@ public static partial class PortabilityChecker
             var symbols = missing.SelectMany(n => symbolsOf.TryGetValue(n, out var s) ? s : [$"(version table only: {n})"]).ToList();
             string list = string.Join(", ", missing);
             if (holding is null)
-                checks.Add(new($"{prefix} version", false, $"needs {list}, not in {target.Id}'s {prefix} list{(allowed.Count > 0 ? $" (highest {Highest(allowed)})" : " (which is empty)")} (auditwheel: \"too-recent versioned symbols\"; rebuild on an older toolchain, e.g. in the {target.Id} image)", symbols));
+                checks.Add(new($"{prefix} version", false, $"needs {list}, not in {target.Id}'s {prefix} list{(allowed.Count > 0 ? $" (highest {Highest(allowed)})" : " (which is empty)")} (auditwheel: \"too-recent versioned symbols\"; rebuild on an older toolchain, e.g. in a pypa/manylinux image no newer than the policy)", symbols));
             else
                 checks.Add(new($"{prefix} version", true, $"needs {list}, not in {target.Id}'s {prefix} list, but auditwheel accepts the file: the stricter {holding.Id} holds (it has no {prefix} list), and auditwheel keeps the highest-priority policy that holds", symbols));
         }
