@@ -71,14 +71,42 @@ public sealed record TargetSystem(
     /// <summary>Further PT_INTERP paths valid on a machine besides <see cref="Interpreters"/> (e.g. Debian armel's /lib/ld-linux.so.3).</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> AlternateInterpreters { get; init; } = TargetCatalog.NoAlternates;
 
-    /// <summary>Policies only: machine -> version family (GLIBC, CXXABI, GLIBCXX, GCC, LIBATOMIC, ZLIB) -> highest numeric version allowed.</summary>
+    /// <summary>Policies only: machine -> version family (GLIBC, CXXABI, GLIBCXX, GCC, LIBATOMIC, ZLIB) -> highest numeric version allowed (for display).</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? PolicySymbolVersions { get; init; }
 
-    /// <summary>Policies only: non-numeric version names also allowed, as FAMILY_tag (e.g. CXXABI_TM_1, GLIBCXX_LDBL_3.4.7).</summary>
-    public IReadOnlyList<string>? PolicyExtraVersionNames { get; init; }
+    /// <summary>
+    /// Policies only: auditwheel's symbol_versions, machine -> prefix (GLIBC, CXXABI, GLIBCXX, GCC, LIBATOMIC, ZLIB) -> every
+    /// version name the policy allows, in full (GLIBC_2.17, CXXABI_TM_1, GLIBCXX_LDBL_3.4.7, GLIBC_ABI_DT_RELR). The lists are
+    /// sets, not ranges (ppc64le's GLIBC list for manylinux2014 is GLIBC_2.0 and GLIBC_2.17 only), and an empty set forbids
+    /// the prefix (LIBATOMIC on x86_64 before manylinux_2_24).
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, IReadOnlySet<string>>>? PolicyVersionNames { get; init; }
 
-    /// <summary>Policies only: soname -> symbols a wheel must not use even though the library is allowed.</summary>
+    /// <summary>Policies only: soname -> symbols a wheel must not use even though the library is allowed (auditwheel's blacklist).</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? PolicyBlockedSymbols { get; init; }
+
+    /// <summary>auditwheel's "priority" of the policy (higher = older, stricter); null for a tag auditwheel has no policy for.</summary>
+    public int? PolicyPriority { get; init; }
+
+    /// <summary>
+    /// manylinux only: the auditwheel policies of higher priority (older), strictest first. auditwheel takes, for each of its
+    /// checks, the highest-priority policy that holds, so a file is accepted for this policy when this one or any of these
+    /// holds. Empty for musllinux: auditwheel loads a single musllinux policy.
+    /// </summary>
+    public IReadOnlyList<TargetSystem> StricterPolicies { get; init; } = Array.Empty<TargetSystem>();
+
+    /// <summary>
+    /// Policies only: the lib_whitelist as auditwheel applies it on <paramref name="machine"/> (musllinux's "libc.so" becomes
+    /// libc.musl-ARCH.so.1, policy/__init__.py _fixup_musl_libc_soname).
+    /// </summary>
+    public IReadOnlySet<string> AllowedLibrariesFor(string machine)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        if (AllowedLibraries is null) return set;
+        foreach (var lib in AllowedLibraries)
+            set.Add(Libc == "musl" && lib == "libc.so" && TargetCatalog.MuslLibcSoname(machine) is { } musl ? musl : lib);
+        return set;
+    }
 
     /// <summary>Caveats that matter when judging a binary against this target (not an exhaustive list).</summary>
     public IReadOnlyList<string> Notes { get; init; } = Array.Empty<string>();
@@ -479,10 +507,15 @@ public static class TargetCatalog
     // manylinux / musllinux policies ([auditwheel] data, generated below)
     // ------------------------------------------------------------------------------------------------------------
 
-    private readonly record struct PolicyArch(string Machine, string? Glibc, string? Cxxabi, string? Glibcxx, string? Gcc, string? Libatomic, string? Zlib);
+    private sealed record PolicyData(string Family, int Major, int Minor, int Priority, string[] Aliases, string[] Libs,
+        string[] Machines, KeyValuePair<string, string[]>[] Blocked);
 
-    private sealed record PolicyData(string Family, int Major, int Minor, string[] Aliases, string[] Libs, string[] Tags,
-        PolicyArch[] Arches, KeyValuePair<string, string[]>[] Blocked);
+    /// <summary>
+    /// One symbol_versions list of a family of policies, for one machine and one version prefix: <paramref name="First"/> is the
+    /// index (strictest policy = 0) of the first policy that has the prefix, <paramref name="Added"/> the names each policy from
+    /// there on adds, '|' between policies.
+    /// </summary>
+    private sealed record PolicyVersionRun(string Family, string Machine, string Prefix, int First, string Added);
 
     private sealed record PolicyTarget(string Family, int Major, int Minor, TargetSystem Target);
 
@@ -509,7 +542,49 @@ public static class TargetCatalog
         };
     }
 
-    private static TargetSystem BuildPolicy(PolicyData p)
+    /// <summary>
+    /// The symbol_versions of policy number <paramref name="index"/> (strictest = 0) of a family, as full version names
+    /// (prefix + "_" + version, as auditwheel's versioned_symbols_policy compares them): machine -> prefix -> names.
+    /// </summary>
+    private static Dictionary<string, IReadOnlyDictionary<string, IReadOnlySet<string>>> DecodeVersions(PolicyVersionRun[] runs, string family, int index, string[] machines)
+    {
+        var result = new Dictionary<string, IReadOnlyDictionary<string, IReadOnlySet<string>>>(StringComparer.Ordinal);
+        foreach (var m in machines) result[m] = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
+        foreach (var r in runs)
+        {
+            if (r.Family != family || !result.TryGetValue(r.Machine, out var prefixes)) continue;
+            var groups = r.Added.Split('|');
+            if (index < r.First || index >= r.First + groups.Length) continue;
+            var set = new HashSet<string>(StringComparer.Ordinal);
+            for (int g = 0; g <= index - r.First; g++)
+                foreach (var v in groups[g].Split(' ', StringSplitOptions.RemoveEmptyEntries)) set.Add(r.Prefix + "_" + v);
+            ((Dictionary<string, IReadOnlySet<string>>)prefixes)[r.Prefix] = set;
+        }
+        return result;
+    }
+
+    /// <summary>The highest purely numeric version of each prefix ("2.17" of GLIBC_2.17), for display and <see cref="TargetSystem.MaxVersion"/>.</summary>
+    private static Dictionary<string, IReadOnlyDictionary<string, string>> Maxima(IReadOnlyDictionary<string, IReadOnlyDictionary<string, IReadOnlySet<string>>> names)
+    {
+        var result = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var (m, prefixes) in names)
+        {
+            var fams = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (prefix, set) in prefixes)
+                foreach (var full in set)
+                {
+                    string v = full.Substring(prefix.Length + 1);
+                    if (v.Length == 0 || !char.IsDigit(v[0]) || !char.IsDigit(v[^1])) continue;
+                    bool numeric = true;
+                    foreach (char c in v) numeric &= c is '.' or (>= '0' and <= '9');
+                    if (numeric && (!fams.TryGetValue(prefix, out var cur) || CompareVersions(v, cur) > 0)) fams[prefix] = v;
+                }
+            result[m] = fams;
+        }
+        return result;
+    }
+
+    private static TargetSystem BuildPolicy(PolicyData p, int index, PolicyVersionRun[] runs)
     {
         string tag = $"{p.Family}_{p.Major}_{p.Minor}";
         string id = p.Aliases.Length > 0 ? p.Aliases[0] : tag;          // "manylinux2014" keeps its legacy name as the id
@@ -518,34 +593,23 @@ public static class TargetCatalog
         for (int i = 1; i < p.Aliases.Length; i++) aliases.Add(p.Aliases[i]);
         var (name, source) = Describe(p);
         string libc = p.Family == "musllinux" ? "musl" : "glibc";
-        var machines = new List<string>();
-        var symbols = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
-        foreach (var a in p.Arches)
-        {
-            machines.Add(a.Machine);
-            var fams = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (a.Glibc is not null) fams["GLIBC"] = a.Glibc;
-            if (a.Cxxabi is not null) fams["CXXABI"] = a.Cxxabi;
-            if (a.Glibcxx is not null) fams["GLIBCXX"] = a.Glibcxx;
-            if (a.Gcc is not null) fams["GCC"] = a.Gcc;
-            if (a.Libatomic is not null) fams["LIBATOMIC"] = a.Libatomic;
-            if (a.Zlib is not null) fams["ZLIB"] = a.Zlib;
-            symbols[a.Machine] = fams;
-        }
-        PolicyArch? x86 = null;
-        foreach (var a in p.Arches) if (a.Machine == "x86_64") x86 = a;
+        var names = DecodeVersions(runs, p.Family, index, p.Machines);
+        var symbols = Maxima(names);
+        symbols.TryGetValue("x86_64", out var x86);
         var blocked = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var kv in p.Blocked) blocked[kv.Key] = kv.Value;
         var notes = new List<string>();
-        if (x86 is { } xa && xa.Glibc is not null && CompareVersions(xa.Glibc, $"{p.Major}.{p.Minor}") < 0)
-            notes.Add($"auditwheel's x86_64 symbol list for {tag} tops out at GLIBC_{xa.Glibc} (no newer GLIBC_ version exists on that architecture).");
+        if (x86 is not null && x86.TryGetValue("GLIBC", out var xg) && CompareVersions(xg, $"{p.Major}.{p.Minor}") < 0)
+            notes.Add($"auditwheel's x86_64 symbol list for {tag} tops out at GLIBC_{xg} (no newer GLIBC_ version exists on that architecture).");
+        string? Get(string f) => x86 is not null && x86.TryGetValue(f, out var v) ? v : null;
         return new TargetSystem(id, name, libc, $"{p.Major}.{p.Minor}",
-            x86?.Glibcxx, x86?.Cxxabi, x86?.Gcc,
-            machines, LoadersFor(libc, machines), p.Libs, source)
+            Get("GLIBCXX"), Get("CXXABI"), Get("GCC"),
+            p.Machines, LoadersFor(libc, p.Machines), p.Libs, source)
         {
             Aliases = aliases,
+            PolicyPriority = p.Priority,
             PolicySymbolVersions = symbols,
-            PolicyExtraVersionNames = p.Tags,
+            PolicyVersionNames = names,
             PolicyBlockedSymbols = blocked,
             Notes = notes,
         };
@@ -566,19 +630,42 @@ public static class TargetCatalog
         var b = baseP.Target;
         string tag = $"{family}_{major}_{minor}";
         string ver = $"{major}.{minor}";
-        var symbols = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
-        foreach (var (m, fams) in b.PolicySymbolVersions!)
+        var names = new Dictionary<string, IReadOnlyDictionary<string, IReadOnlySet<string>>>(StringComparer.Ordinal);
+        foreach (var (m, prefixes) in b.PolicyVersionNames!)
         {
-            var copy = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (below is not null) foreach (var kv in fams) copy[kv.Key] = kv.Value;   // nothing is known below the lowest policy
-            if (family == "manylinux") copy["GLIBC"] = ver;
-            symbols[m] = copy;
+            var copy = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
+            if (below is not null)
+            {
+                // Nothing is known below the lowest policy; above it, the base's lists plus the GLIBC_2.N names up to the tag
+                // (glibc names each release's new symbol versions GLIBC_2.N).
+                foreach (var kv in prefixes) copy[kv.Key] = kv.Value;
+                if (family == "manylinux" && prefixes.TryGetValue("GLIBC", out var glibc))
+                {
+                    var more = new HashSet<string>(glibc, StringComparer.Ordinal);
+                    for (int n = baseP.Minor + 1; n <= minor; n++) more.Add($"GLIBC_{major}.{n}");
+                    copy["GLIBC"] = more;
+                }
+            }
+            else if (family == "manylinux" && prefixes.TryGetValue("GLIBC", out var glibc))
+            {
+                var fewer = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var v in glibc) if (CompareVersions(v["GLIBC_".Length..], ver) <= 0) fewer.Add(v);
+                copy["GLIBC"] = fewer;
+            }
+            names[m] = copy;
         }
+        var symbols = Maxima(names);
         string pep = family == "manylinux" ? "https://peps.python.org/pep-0600/" : "https://peps.python.org/pep-0656/";
         string how = below is not null
             ? $"library and symbol limits borrowed from {b.Id}, the newest auditwheel policy not newer than {ver} (conservative; the PEP defines only the libc version)"
             : "older than every auditwheel policy: only the libc version is known";
         // Below the lowest policy only the libc version is known; the library list stays the lowest policy's.
+        var stricter = new List<TargetSystem>();
+        if (family == "manylinux" && below is not null)
+        {
+            stricter.AddRange(b.StricterPolicies);
+            stricter.Add(b);
+        }
         return b with
         {
             Id = tag,
@@ -589,7 +676,10 @@ public static class TargetCatalog
             GccVersion = below is null ? null : b.GccVersion,
             Source = pep + " ; " + how,
             Aliases = Array.Empty<string>(),
+            PolicyPriority = null,
             PolicySymbolVersions = symbols,
+            PolicyVersionNames = names,
+            StricterPolicies = stricter,
             Notes = new[] { how },
         };
     }
@@ -601,6 +691,8 @@ public static class TargetCatalog
         t.PolicySymbolVersions?.TryGetValue(machine, out fams);
         var symbols = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         if (fams is not null) symbols[machine] = fams;
+        var names = new Dictionary<string, IReadOnlyDictionary<string, IReadOnlySet<string>>>(StringComparer.Ordinal);
+        if (t.PolicyVersionNames is not null && t.PolicyVersionNames.TryGetValue(machine, out var prefixes)) names[machine] = prefixes;
         return t with
         {
             Id = fullTag.ToLowerInvariant(),
@@ -611,9 +703,27 @@ public static class TargetCatalog
             CxxabiVersion = fams is not null && fams.TryGetValue("CXXABI", out var ca) ? ca : null,
             GccVersion = fams is not null && fams.TryGetValue("GCC", out var gc) ? gc : null,
             PolicySymbolVersions = symbols,
+            PolicyVersionNames = names,
             Aliases = Array.Empty<string>(),
         };
     }
+
+    /// <summary>
+    /// auditwheel's _fixup_musl_libc_soname (policy/__init__.py): the musllinux whitelist's "libc.so" stands for musl's
+    /// per-architecture SONAME, libc.musl-ARCH.so.1 (the NEEDED entry of a program linked on Alpine).
+    /// </summary>
+    internal static string? MuslLibcSoname(string machine) => machine switch
+    {
+        "x86_64" => "libc.musl-x86_64.so.1",
+        "i386" => "libc.musl-x86.so.1",
+        "aarch64" => "libc.musl-aarch64.so.1",
+        "s390x" => "libc.musl-s390x.so.1",
+        "ppc64le" => "libc.musl-ppc64le.so.1",
+        "arm" => "libc.musl-armv7.so.1",
+        "riscv64" => "libc.musl-riscv64.so.1",
+        "loongarch64" => "libc.musl-loongarch64.so.1",
+        _ => null,
+    };
 
     /// <summary>Wheel platform-tag architecture (PEP 425 / sysconfig) -> LinkDoctor machine name.</summary>
     private static string? WheelArchToMachine(string arch) => arch switch
@@ -680,9 +790,20 @@ public static class TargetCatalog
         private static PolicyTarget[] BuildPolicyTargets()
         {
             var data = GeneratedPolicies();
+            var runs = GeneratedVersionRuns();
             var result = new PolicyTarget[data.Length];
-            for (int i = 0; i < data.Length; i++)
-                result[i] = new PolicyTarget(data[i].Family, data[i].Major, data[i].Minor, BuildPolicy(data[i]));
+            // The generated data lists each family strictest first (descending priority), as the runs are indexed.
+            var stricter = new List<TargetSystem>();
+            string? family = null;
+            for (int i = 0, index = 0; i < data.Length; i++, index++)
+            {
+                if (data[i].Family != family) { family = data[i].Family; index = 0; stricter = []; }
+                var t = BuildPolicy(data[i], index, runs);
+                // auditwheel loads a single musllinux policy (the running musl's), so only manylinux has a ladder.
+                if (family == "manylinux") t = t with { StricterPolicies = [.. stricter] };
+                stricter.Add(t);
+                result[i] = new PolicyTarget(data[i].Family, data[i].Major, data[i].Minor, t);
+            }
             return result;
         }
 
@@ -705,239 +826,120 @@ public static class TargetCatalog
         }
     }
 
-    // ---- BEGIN GENERATED (tools/gen_policies.py) from https://github.com/pypa/auditwheel/blob/86154d15d6a53a85aab6187032e86348a3a15df1/src/auditwheel/policy/manylinux-policy.json
-    //      and .../musllinux-policy.json at the same commit. Do not edit by hand: regenerate. ----
+    // ---- BEGIN GENERATED from https://github.com/pypa/auditwheel/blob/86154d15d6a53a85aab6187032e86348a3a15df1/src/auditwheel/policy/manylinux-policy.json
+    //      and .../musllinux-policy.json at the same commit (auditwheel 6.8.1+3), policies strictest first (descending
+    //      "priority"), machines renamed i686 -> i386, armv7l -> arm. Each symbol_versions list is stored as a run: the
+    //      names each policy adds to the one before (auditwheel's _validate_pep600_compliance guarantees they only grow);
+    //      the generator checked that decoding the runs gives back every list of the JSON exactly. Do not edit by hand. ----
     private static readonly string[] Libs1 = { "libatomic.so.1", "libgcc_s.so.1", "libstdc++.so.6", "libm.so.6", "libanl.so.1", "libdl.so.2", "librt.so.1", "libc.so.6", "libnsl.so.1", "libutil.so.1", "libpthread.so.0", "libX11.so.6", "libXext.so.6", "libXrender.so.1", "libICE.so.6", "libSM.so.6", "libGL.so.1", "libgobject-2.0.so.0", "libgthread-2.0.so.0", "libglib-2.0.so.0", "libresolv.so.2", "libz.so.1" };
     private static readonly string[] Blocked1 = { "__cxa_thread_atexit_impl", "__issignaling", "__issignalingf", "__issignalingl", "pthread_getattr_default_np", "pthread_setattr_default_np" };
     private static readonly string[] Blocked2 = { "__issignaling", "__issignalingf", "__issignalingl" };
     private static readonly string[] Blocked3 = { "pthread_getattr_default_np", "pthread_setattr_default_np" };
     private static readonly string[] Blocked4 = { "_dist_code", "_length_code", "_tr_align", "_tr_flush_block", "_tr_init", "_tr_stored_block", "_tr_tally", "adler32_default", "bi_windup", "crc32_acle", "crc32_combine_gen", "crc32_combine_gen64", "crc32_combine_op", "crc32_le_vgfm_16", "crc32_neon", "crc32_vpmsum", "crc32_z_default", "crc_fold_512to32", "crc_fold_copy", "crc_fold_init", "deflate_copyright", "deflate_medium", "fill_window", "flush_pending", "gzflags", "inflate_copyright", "inflate_fast", "inflate_table", "longest_match", "slide_hash_sse", "static_ltree", "uncompress2", "x86_check_features", "x86_cpu_has_pclmul", "x86_cpu_has_sse2", "x86_cpu_has_sse42", "sse2_slide_hash", "z_errmsg", "z_vstring", "zcalloc", "zcfree" };
-    private static readonly string[] Tags1 = {  };
     private static readonly string[] Libs2 = { "libatomic.so.1", "libgcc_s.so.1", "libstdc++.so.6", "libm.so.6", "libanl.so.1", "libdl.so.2", "librt.so.1", "libc.so.6", "libnsl.so.1", "libutil.so.1", "libpthread.so.0", "libX11.so.6", "libXext.so.6", "libXrender.so.1", "libICE.so.6", "libSM.so.6", "libGL.so.1", "libgobject-2.0.so.0", "libgthread-2.0.so.0", "libglib-2.0.so.0", "libresolv.so.2", "libexpat.so.1", "libz.so.1" };
-    private static readonly string[] Tags2 = { "CXXABI_ARM_1.3.3", "CXXABI_LDBL_1.3", "CXXABI_TM_1", "GLIBCXX_LDBL_3.4", "GLIBCXX_LDBL_3.4.10", "GLIBCXX_LDBL_3.4.7" };
     private static readonly string[] Libs3 = { "libatomic.so.1", "libgcc_s.so.1", "libstdc++.so.6", "libm.so.6", "libmvec.so.1", "libanl.so.1", "libdl.so.2", "librt.so.1", "libc.so.6", "libnsl.so.1", "libutil.so.1", "libpthread.so.0", "libX11.so.6", "libXext.so.6", "libXrender.so.1", "libICE.so.6", "libSM.so.6", "libGL.so.1", "libgobject-2.0.so.0", "libgthread-2.0.so.0", "libglib-2.0.so.0", "libresolv.so.2", "libexpat.so.1", "libz.so.1" };
-    private static readonly string[] Tags3 = { "CXXABI_ARM_1.3.3", "CXXABI_FLOAT128", "CXXABI_LDBL_1.3", "CXXABI_TM_1", "GLIBCXX_LDBL_3.4", "GLIBCXX_LDBL_3.4.10", "GLIBCXX_LDBL_3.4.21", "GLIBCXX_LDBL_3.4.7" };
     private static readonly string[] Blocked5 = { "_dist_code", "_length_code", "_tr_align", "_tr_flush_block", "_tr_init", "_tr_stored_block", "_tr_tally", "adler32_default", "bi_windup", "crc32_acle", "crc32_combine_gen", "crc32_combine_gen64", "crc32_combine_op", "crc32_le_vgfm_16", "crc32_neon", "crc32_vpmsum", "crc32_z_default", "crc_fold_512to32", "crc_fold_copy", "crc_fold_init", "deflate_copyright", "deflate_medium", "fill_window", "flush_pending", "gzflags", "inflate_copyright", "inflate_fast", "inflate_table", "longest_match", "slide_hash_sse", "static_ltree", "x86_check_features", "x86_cpu_has_pclmul", "x86_cpu_has_sse2", "x86_cpu_has_sse42", "sse2_slide_hash", "z_errmsg", "z_vstring", "zcalloc", "zcfree" };
-    private static readonly string[] Tags4 = { "CXXABI_ARM_1.3.3", "CXXABI_FLOAT128", "CXXABI_IEEE128_1.3.13", "CXXABI_LDBL_1.3", "CXXABI_TM_1", "GLIBCXX_IEEE128_3.4.29", "GLIBCXX_LDBL_3.4", "GLIBCXX_LDBL_3.4.10", "GLIBCXX_LDBL_3.4.21", "GLIBCXX_LDBL_3.4.29", "GLIBCXX_LDBL_3.4.7" };
-    private static readonly string[] Tags5 = { "CXXABI_ARM_1.3.3", "CXXABI_FLOAT128", "CXXABI_IEEE128_1.3.13", "CXXABI_LDBL_1.3", "CXXABI_TM_1", "GLIBCXX_IEEE128_3.4.29", "GLIBCXX_IEEE128_3.4.30", "GLIBCXX_LDBL_3.4", "GLIBCXX_LDBL_3.4.10", "GLIBCXX_LDBL_3.4.21", "GLIBCXX_LDBL_3.4.29", "GLIBCXX_LDBL_3.4.7" };
     private static readonly string[] Blocked6 = { "_dist_code", "_length_code", "_tr_align", "_tr_flush_block", "_tr_init", "_tr_stored_block", "_tr_tally", "adler32_default", "crc32_acle", "crc32_combine_gen", "crc32_combine_gen64", "crc32_combine_op", "crc32_le_vgfm_16", "crc32_neon", "crc32_vpmsum", "crc32_z_default", "deflate_copyright", "gzflags", "inflate_copyright", "inflate_fast", "inflate_table", "sse2_slide_hash", "z_errmsg", "z_vstring", "zcalloc", "zcfree" };
-    private static readonly string[] Tags6 = { "CXXABI_ARM_1.3.3", "CXXABI_FLOAT128", "CXXABI_IEEE128_1.3.13", "CXXABI_LDBL_1.3", "CXXABI_TM_1", "GLIBCXX_IEEE128_3.4.29", "GLIBCXX_IEEE128_3.4.30", "GLIBCXX_LDBL_3.4", "GLIBCXX_LDBL_3.4.10", "GLIBCXX_LDBL_3.4.21", "GLIBCXX_LDBL_3.4.29", "GLIBCXX_LDBL_3.4.7", "GLIBC_ABI_DT_RELR" };
     private static readonly string[] Blocked7 = { "_dist_code", "_length_code", "_tr_align", "_tr_flush_block", "_tr_init", "_tr_stored_block", "_tr_tally", "adler32_default", "crc32_acle", "crc32_le_vgfm_16", "crc32_neon", "crc32_vpmsum", "crc32_z_default", "deflate_copyright", "gzflags", "inflate_copyright", "inflate_fast", "inflate_table", "sse2_slide_hash", "z_errmsg", "z_vstring", "zcalloc", "zcfree" };
-    private static readonly string[] Tags7 = { "CXXABI_ARM_1.3.3", "CXXABI_FLOAT128", "CXXABI_IEEE128_1.3.13", "CXXABI_LDBL_1.3", "CXXABI_TM_1", "GLIBCXX_IEEE128_3.4.29", "GLIBCXX_IEEE128_3.4.30", "GLIBCXX_IEEE128_3.4.31", "GLIBCXX_LDBL_3.4", "GLIBCXX_LDBL_3.4.10", "GLIBCXX_LDBL_3.4.21", "GLIBCXX_LDBL_3.4.29", "GLIBCXX_LDBL_3.4.31", "GLIBCXX_LDBL_3.4.7", "GLIBC_ABI_DT_RELR" };
     private static readonly string[] Libs4 = { "libc.so", "libz.so.1" };
     private static readonly string[] Blocked8 = { "_dist_code", "_length_code", "_tr_align", "_tr_flush_block", "_tr_init", "_tr_stored_block", "_tr_tally", "bi_windup", "crc32_vpmsum", "crc_fold_512to32", "crc_fold_copy", "crc_fold_init", "deflate_copyright", "deflate_medium", "fill_window", "flush_pending", "gzflags", "inflate_copyright", "inflate_fast", "inflate_table", "longest_match", "slide_hash_sse", "static_ltree", "uncompress2", "x86_check_features", "x86_cpu_has_pclmul", "x86_cpu_has_sse2", "x86_cpu_has_sse42", "z_errmsg", "zcalloc", "zcfree" };
 
     private static PolicyData[] GeneratedPolicies() => new PolicyData[]
     {
-        new PolicyData("manylinux", 2, 5, new string[] { "manylinux1" }, Libs1, Tags1,
-            new PolicyArch[]
-            {
-                new("i386", "2.5", "1.3.1", "3.4.8", "4.2.0", null, null),
-                new("x86_64", "2.5", "1.3.1", "3.4.8", "4.2.0", null, null),
-            },
+        new("manylinux", 2, 5, 100, new string[] { "manylinux1" }, Libs1, new string[] { "i386", "x86_64" },
             new KeyValuePair<string, string[]>[] { new("libc.so.6", Blocked1), new("libm.so.6", Blocked2), new("libpthread.so.0", Blocked3), new("libz.so.1", Blocked4) }),
-        new PolicyData("manylinux", 2, 12, new string[] { "manylinux2010" }, Libs2, Tags1,
-            new PolicyArch[]
-            {
-                new("i386", "2.12", "1.3.3", "3.4.13", "4.5.0", null, "1.2.2.4"),
-                new("x86_64", "2.12", "1.3.3", "3.4.13", "4.3.0", null, "1.2.2.4"),
-            },
+        new("manylinux", 2, 12, 90, new string[] { "manylinux2010" }, Libs2, new string[] { "i386", "x86_64" },
             new KeyValuePair<string, string[]>[] { new("libc.so.6", Blocked1), new("libm.so.6", Blocked2), new("libpthread.so.0", Blocked3), new("libz.so.1", Blocked4) }),
-        new PolicyData("manylinux", 2, 17, new string[] { "manylinux2014" }, Libs2, Tags2,
-            new PolicyArch[]
-            {
-                new("i386", "2.17", "1.3.7", "3.4.19", "4.8.0", "1.0", "1.2.5.2"),
-                new("x86_64", "2.17", "1.3.7", "3.4.19", "4.8.0", null, "1.2.5.2"),
-                new("aarch64", "2.18", "1.3.7", "3.4.19", "4.7.0", "1.0", "1.2.5.2"),
-                new("ppc64", "2.17", "1.3.7", "3.4.19", "4.8.0", "1.0", "1.2.5.2"),
-                new("ppc64le", "2.17", "1.3.7", "3.4.19", "4.7.0", "1.0", "1.2.5.2"),
-                new("s390x", "2.17", "1.3.7", "3.4.19", "4.7.0", null, "1.2.5.2"),
-                new("arm", "2.17", "1.3.7", "3.4.19", "4.7.0", "1.0", "1.2.5.2"),
-            },
+        new("manylinux", 2, 17, 80, new string[] { "manylinux2014" }, Libs2, new string[] { "i386", "x86_64", "aarch64", "ppc64", "ppc64le", "s390x", "arm" },
             new KeyValuePair<string, string[]>[] { new("libc.so.6", Blocked1), new("libm.so.6", Blocked2), new("libpthread.so.0", Blocked3), new("libz.so.1", Blocked4) }),
-        new PolicyData("manylinux", 2, 24, new string[] {  }, Libs3, Tags3,
-            new PolicyArch[]
-            {
-                new("i386", "2.24", "1.3.10", "3.4.22", "4.8.0", "1.2", "1.2.5.2"),
-                new("x86_64", "2.24", "1.3.10", "3.4.22", "4.8.0", "1.2", "1.2.5.2"),
-                new("aarch64", "2.24", "1.3.10", "3.4.22", "4.7.0", "1.2", "1.2.5.2"),
-                new("ppc64le", "2.24", "1.3.10", "3.4.22", "4.7.0", "1.2", "1.2.5.2"),
-                new("s390x", "2.24", "1.3.10", "3.4.22", "4.7.0", "1.2", "1.2.5.2"),
-                new("arm", "2.24", "1.3.10", "3.4.22", "4.7.0", "1.2", "1.2.5.2"),
-            },
+        new("manylinux", 2, 24, 70, new string[] {  }, Libs3, new string[] { "i386", "x86_64", "aarch64", "ppc64le", "s390x", "arm" },
             new KeyValuePair<string, string[]>[] { new("libz.so.1", Blocked4) }),
-        new PolicyData("manylinux", 2, 26, new string[] {  }, Libs3, Tags3,
-            new PolicyArch[]
-            {
-                new("i386", "2.26", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.9"),
-                new("x86_64", "2.26", "1.3.10", "3.4.22", "4.8.0", "1.2", "1.2.5.2"),
-                new("aarch64", "2.26", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.5.2"),
-                new("ppc64le", "2.26", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.9"),
-                new("s390x", "2.26", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.9"),
-                new("arm", "2.26", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.9"),
-            },
+        new("manylinux", 2, 26, 68, new string[] {  }, Libs3, new string[] { "i386", "x86_64", "aarch64", "ppc64le", "s390x", "arm" },
             new KeyValuePair<string, string[]>[] { new("libz.so.1", Blocked4) }),
-        new PolicyData("manylinux", 2, 27, new string[] {  }, Libs3, Tags3,
-            new PolicyArch[]
-            {
-                new("i386", "2.27", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.9"),
-                new("x86_64", "2.27", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.9"),
-                new("aarch64", "2.27", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.9"),
-                new("ppc64le", "2.27", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.9"),
-                new("s390x", "2.27", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.9"),
-                new("arm", "2.27", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.9"),
-            },
+        new("manylinux", 2, 27, 65, new string[] {  }, Libs3, new string[] { "i386", "x86_64", "aarch64", "ppc64le", "s390x", "arm" },
             new KeyValuePair<string, string[]>[] { new("libz.so.1", Blocked4) }),
-        new PolicyData("manylinux", 2, 28, new string[] {  }, Libs3, Tags3,
-            new PolicyArch[]
-            {
-                new("i386", "2.28", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.9"),
-                new("x86_64", "2.28", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.9"),
-                new("aarch64", "2.28", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.9"),
-                new("ppc64le", "2.28", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.9"),
-                new("s390x", "2.28", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.9"),
-                new("arm", "2.28", "1.3.11", "3.4.24", "7.0.0", "1.2", "1.2.9"),
-            },
+        new("manylinux", 2, 28, 64, new string[] {  }, Libs3, new string[] { "i386", "x86_64", "aarch64", "ppc64le", "s390x", "arm" },
             new KeyValuePair<string, string[]>[] { new("libz.so.1", Blocked4) }),
-        new PolicyData("manylinux", 2, 31, new string[] {  }, Libs3, Tags3,
-            new PolicyArch[]
-            {
-                new("i386", "2.31", "1.3.12", "3.4.28", "7.0.0", "1.2", "1.2.9"),
-                new("x86_64", "2.31", "1.3.12", "3.4.28", "7.0.0", "1.2", "1.2.9"),
-                new("aarch64", "2.31", "1.3.12", "3.4.28", "7.0.0", "1.2", "1.2.9"),
-                new("ppc64le", "2.31", "1.3.12", "3.4.28", "7.0.0", "1.2", "1.2.9"),
-                new("s390x", "2.31", "1.3.12", "3.4.28", "7.0.0", "1.2", "1.2.9"),
-                new("arm", "2.31", "1.3.12", "3.4.28", "7.0.0", "1.2", "1.2.9"),
-                new("riscv64", "2.31", "1.3.12", "3.4.28", "7.0.0", "1.2", "1.2.9"),
-            },
+        new("manylinux", 2, 31, 61, new string[] {  }, Libs3, new string[] { "i386", "x86_64", "aarch64", "ppc64le", "s390x", "arm", "riscv64" },
             new KeyValuePair<string, string[]>[] { new("libz.so.1", Blocked4) }),
-        new PolicyData("manylinux", 2, 34, new string[] {  }, Libs3, Tags4,
-            new PolicyArch[]
-            {
-                new("i386", "2.34", "1.3.13", "3.4.29", "7.0.0", "1.2", "1.2.9"),
-                new("x86_64", "2.34", "1.3.13", "3.4.29", "7.0.0", "1.2", "1.2.9"),
-                new("aarch64", "2.34", "1.3.13", "3.4.29", "11.0", "1.2", "1.2.9"),
-                new("ppc64le", "2.34", "1.3.13", "3.4.29", "7.0.0", "1.2", "1.2.9"),
-                new("s390x", "2.34", "1.3.13", "3.4.29", "7.0.0", "1.2", "1.2.9"),
-                new("arm", "2.34", "1.3.13", "3.4.29", "7.0.0", "1.2", "1.2.9"),
-                new("riscv64", "2.34", "1.3.13", "3.4.29", "7.0.0", "1.2", "1.2.9"),
-            },
+        new("manylinux", 2, 34, 58, new string[] {  }, Libs3, new string[] { "i386", "x86_64", "aarch64", "ppc64le", "s390x", "arm", "riscv64" },
             new KeyValuePair<string, string[]>[] { new("libz.so.1", Blocked5) }),
-        new PolicyData("manylinux", 2, 35, new string[] {  }, Libs3, Tags5,
-            new PolicyArch[]
-            {
-                new("i386", "2.35", "1.3.13", "3.4.30", "12.0.0", "1.2", "1.2.9"),
-                new("x86_64", "2.35", "1.3.13", "3.4.30", "12.0.0", "1.2", "1.2.9"),
-                new("aarch64", "2.35", "1.3.13", "3.4.30", "11.0", "1.2", "1.2.9"),
-                new("ppc64le", "2.35", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.9"),
-                new("s390x", "2.35", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.9"),
-                new("arm", "2.35", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.9"),
-                new("riscv64", "2.35", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.9"),
-            },
+        new("manylinux", 2, 35, 57, new string[] {  }, Libs3, new string[] { "i386", "x86_64", "aarch64", "ppc64le", "s390x", "arm", "riscv64" },
             new KeyValuePair<string, string[]>[] { new("libz.so.1", Blocked5) }),
-        new PolicyData("manylinux", 2, 36, new string[] {  }, Libs3, Tags6,
-            new PolicyArch[]
-            {
-                new("i386", "2.36", "1.3.13", "3.4.30", "12.0.0", "1.2", "1.2.12"),
-                new("x86_64", "2.36", "1.3.13", "3.4.30", "12.0.0", "1.2", "1.2.9"),
-                new("aarch64", "2.36", "1.3.13", "3.4.30", "11.0", "1.2", "1.2.9"),
-                new("ppc64le", "2.36", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.9"),
-                new("s390x", "2.36", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.9"),
-                new("arm", "2.36", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.9"),
-                new("riscv64", "2.36", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.9"),
-                new("loongarch64", "2.36", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.9"),
-            },
+        new("manylinux", 2, 36, 56, new string[] {  }, Libs3, new string[] { "i386", "x86_64", "aarch64", "ppc64le", "s390x", "arm", "riscv64", "loongarch64" },
             new KeyValuePair<string, string[]>[] { new("libz.so.1", Blocked6) }),
-        new PolicyData("manylinux", 2, 37, new string[] {  }, Libs3, Tags6,
-            new PolicyArch[]
-            {
-                new("i386", "2.37", "1.3.13", "3.4.30", "12.0.0", "1.2", "1.2.12"),
-                new("x86_64", "2.36", "1.3.13", "3.4.30", "12.0.0", "1.2", "1.2.12"),
-                new("aarch64", "2.36", "1.3.13", "3.4.30", "11.0", "1.2", "1.2.12"),
-                new("ppc64le", "2.36", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.12"),
-                new("s390x", "2.36", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.12"),
-                new("arm", "2.37", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.12"),
-                new("riscv64", "2.37", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.12"),
-                new("loongarch64", "2.36", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.12"),
-            },
+        new("manylinux", 2, 37, 55, new string[] {  }, Libs3, new string[] { "i386", "x86_64", "aarch64", "ppc64le", "s390x", "arm", "riscv64", "loongarch64" },
             new KeyValuePair<string, string[]>[] { new("libz.so.1", Blocked7) }),
-        new PolicyData("manylinux", 2, 38, new string[] {  }, Libs3, Tags6,
-            new PolicyArch[]
-            {
-                new("i386", "2.38", "1.3.13", "3.4.30", "12.0.0", "1.2", "1.2.12"),
-                new("x86_64", "2.38", "1.3.13", "3.4.30", "12.0.0", "1.2", "1.2.12"),
-                new("aarch64", "2.38", "1.3.13", "3.4.30", "11.0", "1.2", "1.2.12"),
-                new("ppc64le", "2.38", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.12"),
-                new("s390x", "2.38", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.12"),
-                new("arm", "2.38", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.12"),
-                new("riscv64", "2.38", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.12"),
-                new("loongarch64", "2.38", "1.3.13", "3.4.30", "7.0.0", "1.2", "1.2.12"),
-            },
+        new("manylinux", 2, 38, 54, new string[] {  }, Libs3, new string[] { "i386", "x86_64", "aarch64", "ppc64le", "s390x", "arm", "riscv64", "loongarch64" },
             new KeyValuePair<string, string[]>[] { new("libz.so.1", Blocked7) }),
-        new PolicyData("manylinux", 2, 39, new string[] {  }, Libs3, Tags7,
-            new PolicyArch[]
-            {
-                new("i386", "2.39", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("x86_64", "2.39", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("aarch64", "2.39", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("ppc64le", "2.39", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("s390x", "2.39", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("arm", "2.39", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("riscv64", "2.39", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("loongarch64", "2.39", "1.3.15", "3.4.32", "14.0.0", "1.2", "1.2.12"),
-            },
+        new("manylinux", 2, 39, 53, new string[] {  }, Libs3, new string[] { "i386", "x86_64", "aarch64", "ppc64le", "s390x", "arm", "riscv64", "loongarch64" },
             new KeyValuePair<string, string[]>[] { new("libz.so.1", Blocked7) }),
-        new PolicyData("manylinux", 2, 40, new string[] {  }, Libs3, Tags7,
-            new PolicyArch[]
-            {
-                new("i386", "2.40", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("x86_64", "2.40", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("aarch64", "2.40", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("ppc64le", "2.40", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("s390x", "2.40", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("arm", "2.40", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("riscv64", "2.40", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("loongarch64", "2.40", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-            },
+        new("manylinux", 2, 40, 52, new string[] {  }, Libs3, new string[] { "i386", "x86_64", "aarch64", "ppc64le", "s390x", "arm", "riscv64", "loongarch64" },
             new KeyValuePair<string, string[]>[] { new("libz.so.1", Blocked7) }),
-        new PolicyData("manylinux", 2, 41, new string[] {  }, Libs3, Tags7,
-            new PolicyArch[]
-            {
-                new("i386", "2.41", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("x86_64", "2.41", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("aarch64", "2.41", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("ppc64le", "2.41", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("s390x", "2.41", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("arm", "2.41", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("riscv64", "2.41", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-                new("loongarch64", "2.41", "1.3.15", "3.4.33", "14.0.0", "1.2", "1.2.12"),
-            },
+        new("manylinux", 2, 41, 51, new string[] {  }, Libs3, new string[] { "i386", "x86_64", "aarch64", "ppc64le", "s390x", "arm", "riscv64", "loongarch64" },
             new KeyValuePair<string, string[]>[] { new("libz.so.1", Blocked7) }),
-        new PolicyData("musllinux", 1, 1, new string[] {  }, Libs4, Tags1,
-            new PolicyArch[]
-            {
-                new("i386", null, null, null, null, null, null),
-                new("x86_64", null, null, null, null, null, null),
-                new("aarch64", null, null, null, null, null, null),
-                new("ppc64le", null, null, null, null, null, null),
-                new("s390x", null, null, null, null, null, null),
-                new("arm", null, null, null, null, null, null),
-                new("riscv64", null, null, null, null, null, null),
-            },
+        new("musllinux", 1, 1, 100, new string[] {  }, Libs4, new string[] { "i386", "x86_64", "aarch64", "ppc64le", "s390x", "arm", "riscv64" },
             new KeyValuePair<string, string[]>[] { new("libz.so.1", Blocked8) }),
-        new PolicyData("musllinux", 1, 2, new string[] {  }, Libs4, Tags1,
-            new PolicyArch[]
-            {
-                new("i386", null, null, null, null, null, null),
-                new("x86_64", null, null, null, null, null, null),
-                new("aarch64", null, null, null, null, null, null),
-                new("ppc64le", null, null, null, null, null, null),
-                new("s390x", null, null, null, null, null, null),
-                new("arm", null, null, null, null, null, null),
-                new("riscv64", null, null, null, null, null, null),
-                new("loongarch64", null, null, null, null, null, null),
-            },
+        new("musllinux", 1, 2, 90, new string[] {  }, Libs4, new string[] { "i386", "x86_64", "aarch64", "ppc64le", "s390x", "arm", "riscv64", "loongarch64" },
             new KeyValuePair<string, string[]>[] { new("libz.so.1", Blocked8) }),
+    };
+
+    private static PolicyVersionRun[] GeneratedVersionRuns() => new PolicyVersionRun[]
+    {
+        new("manylinux", "i386", "CXXABI", 0, "1.3 1.3.1|1.3.2 1.3.3|1.3.4 1.3.5 1.3.6 1.3.7 TM_1|1.3.8 1.3.9 1.3.10 FLOAT128|1.3.11|||1.3.12|1.3.13|||||1.3.14 1.3.15||"),
+        new("manylinux", "i386", "GCC", 0, "3.0 3.3 3.3.1 3.4 3.4.2 4.0.0 4.2.0|4.3.0 4.4.0 4.5.0|4.7.0 4.8.0||7.0.0|||||12.0.0||||13.0.0 14.0.0||"),
+        new("manylinux", "i386", "GLIBC", 0, "2.0 2.1 2.1.1 2.1.2 2.1.3 2.2 2.2.1 2.2.2 2.2.3 2.2.4 2.2.6 2.3 2.3.2 2.3.3 2.3.4 2.4 2.5|2.6 2.7 2.8 2.9 2.10 2.11 2.12|2.13 2.14 2.15 2.16 2.17|2.18 2.22 2.23 2.24|2.25 2.26|2.27|2.28|2.29 2.30 2.31|2.32 2.33 2.34|2.35|2.36 ABI_DT_RELR|2.37|2.38|2.39|2.40|2.41"),
+        new("manylinux", "i386", "GLIBCXX", 0, "3.4 3.4.1 3.4.2 3.4.3 3.4.4 3.4.5 3.4.6 3.4.7 3.4.8|3.4.9 3.4.10 3.4.11 3.4.12 3.4.13|3.4.14 3.4.15 3.4.16 3.4.17 3.4.18 3.4.19|3.4.20 3.4.21 3.4.22|3.4.23 3.4.24|||3.4.25 3.4.26 3.4.27 3.4.28|3.4.29|3.4.30||||3.4.31 3.4.32 3.4.33||"),
+        new("manylinux", "i386", "LIBATOMIC", 0, "||1.0|1.1 1.2||||||||||||"),
+        new("manylinux", "i386", "ZLIB", 0, "|1.2.0 1.2.0.2 1.2.0.8 1.2.2 1.2.2.3 1.2.2.4|1.2.3.3 1.2.3.4 1.2.3.5 1.2.5.1 1.2.5.2||1.2.7.1 1.2.9||||||1.2.12|||||"),
+        new("manylinux", "x86_64", "CXXABI", 0, "1.3 1.3.1|1.3.2 1.3.3|1.3.4 1.3.5 1.3.6 1.3.7 TM_1|1.3.8 1.3.9 1.3.10 FLOAT128||1.3.11||1.3.12|1.3.13|||||1.3.14 1.3.15||"),
+        new("manylinux", "x86_64", "GCC", 0, "3.0 3.3 3.3.1 3.4 3.4.2 3.4.4 4.0.0 4.2.0|4.3.0|4.7.0 4.8.0|||7.0.0||||12.0.0||||13.0.0 14.0.0||"),
+        new("manylinux", "x86_64", "GLIBC", 0, "2.2.5 2.2.6 2.3 2.3.2 2.3.3 2.3.4 2.4 2.5|2.6 2.7 2.8 2.9 2.10 2.11 2.12|2.13 2.14 2.15 2.16 2.17|2.18 2.22 2.23 2.24|2.25 2.26|2.27|2.28|2.29 2.30 2.31|2.32 2.33 2.34|2.35|2.36 ABI_DT_RELR||2.38|2.39|2.40|2.41"),
+        new("manylinux", "x86_64", "GLIBCXX", 0, "3.4 3.4.1 3.4.2 3.4.3 3.4.4 3.4.5 3.4.6 3.4.7 3.4.8|3.4.9 3.4.10 3.4.11 3.4.12 3.4.13|3.4.14 3.4.15 3.4.16 3.4.17 3.4.18 3.4.19|3.4.20 3.4.21 3.4.22||3.4.23 3.4.24||3.4.25 3.4.26 3.4.27 3.4.28|3.4.29|3.4.30||||3.4.31 3.4.32 3.4.33||"),
+        new("manylinux", "x86_64", "LIBATOMIC", 0, "|||1.0 1.1 1.2||||||||||||"),
+        new("manylinux", "x86_64", "ZLIB", 0, "|1.2.0 1.2.0.2 1.2.0.8 1.2.2 1.2.2.3 1.2.2.4|1.2.3.3 1.2.3.4 1.2.3.5 1.2.5.1 1.2.5.2|||1.2.7.1 1.2.9||||||1.2.12||||"),
+        new("manylinux", "aarch64", "CXXABI", 2, "1.3 1.3.1 1.3.2 1.3.3 1.3.4 1.3.5 1.3.6 1.3.7 TM_1|1.3.8 1.3.9 1.3.10|1.3.11|||1.3.12|1.3.13|||||1.3.14 1.3.15||"),
+        new("manylinux", "aarch64", "GCC", 2, "3.0 3.3 3.3.1 3.4 3.4.2 3.4.4 4.0.0 4.2.0 4.3.0 4.5.0 4.7.0||7.0.0||||11.0|||||13.0.0 14.0 14.0.0||"),
+        new("manylinux", "aarch64", "GLIBC", 2, "2.0 2.17 2.18|2.22 2.23 2.24|2.25 2.26|2.27|2.28|2.29 2.30 2.31|2.32 2.33 2.34|2.35|2.36 ABI_DT_RELR||2.38|2.39|2.40|2.41"),
+        new("manylinux", "aarch64", "GLIBCXX", 2, "3.4 3.4.1 3.4.2 3.4.3 3.4.4 3.4.5 3.4.6 3.4.7 3.4.8 3.4.9 3.4.10 3.4.11 3.4.12 3.4.13 3.4.14 3.4.15 3.4.16 3.4.17 3.4.18 3.4.19|3.4.20 3.4.21 3.4.22|3.4.23 3.4.24|||3.4.25 3.4.26 3.4.27 3.4.28|3.4.29|3.4.30||||3.4.31 3.4.32 3.4.33||"),
+        new("manylinux", "aarch64", "LIBATOMIC", 2, "1.0|1.1 1.2||||||||||||"),
+        new("manylinux", "aarch64", "ZLIB", 2, "1.2.0 1.2.0.2 1.2.0.8 1.2.2 1.2.2.3 1.2.2.4 1.2.3.3 1.2.3.4 1.2.3.5 1.2.5.1 1.2.5.2|||1.2.7.1 1.2.9||||||1.2.12||||"),
+        new("manylinux", "ppc64", "CXXABI", 2, "1.3 1.3.1 1.3.2 1.3.3 1.3.4 1.3.5 1.3.6 1.3.7 TM_1"),
+        new("manylinux", "ppc64", "GCC", 2, "3.0 3.3 3.3.1 3.4 3.4.2 3.4.4 4.0.0 4.2.0 4.3.0 4.4.0 4.5.0 4.7.0 4.8.0"),
+        new("manylinux", "ppc64", "GLIBC", 2, "2.0 2.1 2.1.1 2.1.2 2.1.3 2.2 2.2.1 2.2.2 2.2.3 2.2.4 2.2.5 2.2.6 2.3 2.3.2 2.3.3 2.3.4 2.4 2.5 2.6 2.7 2.8 2.9 2.10 2.11 2.12 2.13 2.14 2.15 2.16 2.17"),
+        new("manylinux", "ppc64", "GLIBCXX", 2, "3.4 3.4.1 3.4.2 3.4.3 3.4.4 3.4.5 3.4.6 3.4.7 3.4.8 3.4.9 3.4.10 3.4.11 3.4.12 3.4.13 3.4.14 3.4.15 3.4.16 3.4.17 3.4.18 3.4.19"),
+        new("manylinux", "ppc64", "LIBATOMIC", 2, "1.0"),
+        new("manylinux", "ppc64", "ZLIB", 2, "1.2.0 1.2.0.2 1.2.0.8 1.2.2 1.2.2.3 1.2.2.4 1.2.3.3 1.2.3.4 1.2.3.5 1.2.5.1 1.2.5.2"),
+        new("manylinux", "ppc64le", "CXXABI", 2, "1.3 1.3.1 1.3.2 1.3.3 1.3.4 1.3.5 1.3.6 1.3.7 LDBL_1.3 TM_1|1.3.8 1.3.9 1.3.10|1.3.11|||1.3.12|1.3.13 IEEE128_1.3.13|||||1.3.14 1.3.15||"),
+        new("manylinux", "ppc64le", "GCC", 2, "3.0 3.3 3.3.1 3.4 3.4.2 3.4.4 4.0.0 4.2.0 4.3.0 4.7.0||7.0.0|||||||||14.0.0||"),
+        new("manylinux", "ppc64le", "GLIBC", 2, "2.0 2.17|2.18 2.22 2.23 2.24|2.25 2.26|2.27|2.28|2.29 2.30 2.31|2.32 2.33 2.34|2.35|2.36 ABI_DT_RELR||2.38|2.39|2.40|2.41"),
+        new("manylinux", "ppc64le", "GLIBCXX", 2, "3.4 3.4.1 3.4.2 3.4.3 3.4.4 3.4.5 3.4.6 3.4.7 3.4.8 3.4.9 3.4.10 3.4.11 3.4.12 3.4.13 3.4.14 3.4.15 3.4.16 3.4.17 3.4.18 3.4.19 LDBL_3.4 LDBL_3.4.10 LDBL_3.4.7|3.4.20 3.4.21 3.4.22 LDBL_3.4.21|3.4.23 3.4.24|||3.4.25 3.4.26 3.4.27 3.4.28|3.4.29 IEEE128_3.4.29 LDBL_3.4.29|3.4.30 IEEE128_3.4.30||||3.4.31 3.4.32 3.4.33 IEEE128_3.4.31 LDBL_3.4.31||"),
+        new("manylinux", "ppc64le", "LIBATOMIC", 2, "1.0|1.1 1.2||||||||||||"),
+        new("manylinux", "ppc64le", "ZLIB", 2, "1.2.0 1.2.0.2 1.2.0.8 1.2.2 1.2.2.3 1.2.2.4 1.2.3.3 1.2.3.4 1.2.3.5 1.2.5.1 1.2.5.2||1.2.7.1 1.2.9|||||||1.2.12||||"),
+        new("manylinux", "s390x", "CXXABI", 2, "1.3 1.3.1 1.3.2 1.3.3 1.3.4 1.3.5 1.3.6 1.3.7 LDBL_1.3 TM_1|1.3.8 1.3.9 1.3.10|1.3.11|||1.3.12|1.3.13|||||1.3.14 1.3.15||"),
+        new("manylinux", "s390x", "GCC", 2, "3.0 3.3 3.3.1 3.4 3.4.2 3.4.4 4.0.0 4.1.0 4.2.0 4.3.0 4.7.0||7.0.0|||||||||14.0.0||"),
+        new("manylinux", "s390x", "GLIBC", 2, "2.2 2.2.1 2.2.2 2.2.3 2.2.4 2.2.6 2.3 2.3.2 2.3.3 2.3.4 2.4 2.5 2.6 2.7 2.8 2.9 2.10 2.11 2.12 2.13 2.14 2.15 2.16 2.17|2.18 2.19 2.22 2.23 2.24|2.25 2.26|2.27|2.28|2.29 2.30 2.31|2.32 2.33 2.34|2.35|2.36 ABI_DT_RELR||2.38|2.39|2.40|2.41"),
+        new("manylinux", "s390x", "GLIBCXX", 2, "3.4 3.4.1 3.4.2 3.4.3 3.4.4 3.4.5 3.4.6 3.4.7 3.4.8 3.4.9 3.4.10 3.4.11 3.4.12 3.4.13 3.4.14 3.4.15 3.4.16 3.4.17 3.4.18 3.4.19 LDBL_3.4 LDBL_3.4.10 LDBL_3.4.7|3.4.20 3.4.21 3.4.22 LDBL_3.4.21|3.4.23 3.4.24|||3.4.25 3.4.26 3.4.27 3.4.28|3.4.29 LDBL_3.4.29|3.4.30||||3.4.31 3.4.32 3.4.33 LDBL_3.4.31||"),
+        new("manylinux", "s390x", "LIBATOMIC", 2, "|1.0 1.1 1.2||||||||||||"),
+        new("manylinux", "s390x", "ZLIB", 2, "1.2.0 1.2.0.2 1.2.0.8 1.2.2 1.2.2.3 1.2.2.4 1.2.3.3 1.2.3.4 1.2.3.5 1.2.5.1 1.2.5.2||1.2.7.1 1.2.9|||||||1.2.12||||"),
+        new("manylinux", "arm", "CXXABI", 2, "1.3 1.3.1 1.3.2 1.3.3 1.3.4 1.3.5 1.3.6 1.3.7 ARM_1.3.3 TM_1|1.3.8 1.3.9 1.3.10|1.3.11|||1.3.12|1.3.13|||||1.3.14 1.3.15||"),
+        new("manylinux", "arm", "GCC", 2, "3.0 3.3 3.3.1 3.3.4 3.4 3.4.2 3.5 4.0.0 4.2.0 4.3.0 4.7.0||7.0.0|||||||||14.0.0||"),
+        new("manylinux", "arm", "GLIBC", 2, "2.0 2.4 2.5 2.6 2.7 2.8 2.9 2.10 2.11 2.12 2.13 2.14 2.15 2.16 2.17|2.18 2.22 2.23 2.24|2.25 2.26|2.27|2.28|2.29 2.30 2.31|2.32 2.33 2.34|2.35|2.36 ABI_DT_RELR|2.37|2.38|2.39|2.40|2.41"),
+        new("manylinux", "arm", "GLIBCXX", 2, "3.4 3.4.1 3.4.2 3.4.3 3.4.4 3.4.5 3.4.6 3.4.7 3.4.8 3.4.9 3.4.10 3.4.11 3.4.12 3.4.13 3.4.14 3.4.15 3.4.16 3.4.17 3.4.18 3.4.19|3.4.20 3.4.21 3.4.22|3.4.23 3.4.24|||3.4.25 3.4.26 3.4.27 3.4.28|3.4.29|3.4.30||||3.4.31 3.4.32 3.4.33||"),
+        new("manylinux", "arm", "LIBATOMIC", 2, "1.0|1.1 1.2||||||||||||"),
+        new("manylinux", "arm", "ZLIB", 2, "1.2.0 1.2.0.2 1.2.0.8 1.2.2 1.2.2.3 1.2.2.4 1.2.3.3 1.2.3.4 1.2.3.5 1.2.5.1 1.2.5.2||1.2.7.1 1.2.9|||||||1.2.12||||"),
+        new("manylinux", "riscv64", "CXXABI", 7, "1.3 1.3.1 1.3.2 1.3.3 1.3.4 1.3.5 1.3.6 1.3.7 1.3.8 1.3.9 1.3.10 1.3.11 1.3.12 TM_1|1.3.13|||||1.3.14 1.3.15||"),
+        new("manylinux", "riscv64", "GCC", 7, "3.0 3.3 3.3.1 3.4 3.4.2 3.4.4 4.0.0 4.2.0 4.3.0 4.4.0 4.5.0 4.7.0 7.0.0||||||14.0.0||"),
+        new("manylinux", "riscv64", "GLIBC", 7, "2.0 2.27 2.28 2.29 2.30 2.31|2.32 2.33 2.34|2.35|2.36|2.37|2.38 ABI_DT_RELR|2.39|2.40|2.41"),
+        new("manylinux", "riscv64", "GLIBCXX", 7, "3.4 3.4.1 3.4.2 3.4.3 3.4.4 3.4.5 3.4.6 3.4.7 3.4.8 3.4.9 3.4.10 3.4.11 3.4.12 3.4.13 3.4.14 3.4.15 3.4.16 3.4.17 3.4.18 3.4.19 3.4.20 3.4.21 3.4.22 3.4.23 3.4.24 3.4.25 3.4.26 3.4.27 3.4.28|3.4.29|3.4.30||||3.4.31 3.4.32 3.4.33||"),
+        new("manylinux", "riscv64", "LIBATOMIC", 7, "1.0 1.1 1.2||||||||"),
+        new("manylinux", "riscv64", "ZLIB", 7, "1.2.0 1.2.0.2 1.2.0.8 1.2.2 1.2.2.3 1.2.2.4 1.2.3.3 1.2.3.4 1.2.3.5 1.2.5.1 1.2.5.2 1.2.7.1 1.2.9||||1.2.12||||"),
+        new("manylinux", "loongarch64", "CXXABI", 10, "1.3 1.3.1 1.3.2 1.3.3 1.3.4 1.3.5 1.3.6 1.3.7 1.3.8 1.3.9 1.3.10 1.3.11 1.3.12 1.3.13 TM_1|||1.3.14 1.3.15||"),
+        new("manylinux", "loongarch64", "GCC", 10, "3.0 3.3 3.3.1 3.4 3.4.2 3.4.4 4.0.0 4.2.0 4.3.0 4.4.0 4.5.0 4.7.0 7.0.0|||14.0.0||"),
+        new("manylinux", "loongarch64", "GLIBC", 10, "2.0 2.36 ABI_DT_RELR||2.38|2.39|2.40|2.41"),
+        new("manylinux", "loongarch64", "GLIBCXX", 10, "3.4 3.4.1 3.4.2 3.4.3 3.4.4 3.4.5 3.4.6 3.4.7 3.4.8 3.4.9 3.4.10 3.4.11 3.4.12 3.4.13 3.4.14 3.4.15 3.4.16 3.4.17 3.4.18 3.4.19 3.4.20 3.4.21 3.4.22 3.4.23 3.4.24 3.4.25 3.4.26 3.4.27 3.4.28 3.4.29 3.4.30|||3.4.31 3.4.32|3.4.33|"),
+        new("manylinux", "loongarch64", "LIBATOMIC", 10, "1.0 1.1 1.2|||||"),
+        new("manylinux", "loongarch64", "ZLIB", 10, "1.2.0 1.2.0.2 1.2.0.8 1.2.2 1.2.2.3 1.2.2.4 1.2.3.3 1.2.3.4 1.2.3.5 1.2.5.1 1.2.5.2 1.2.7.1 1.2.9|1.2.12||||"),
     };
     // ---- END GENERATED ----
 }

@@ -45,7 +45,10 @@ public static class TextRenderer
         {
             w.WriteLine($"  {(c.Ok ? "ok  " : "FAIL")} {c.Check}: {c.Detail}");
             if (!c.Ok && c.Symbols is { Count: > 0 } s)
+            {
                 foreach (var sym in s.Take(40)) w.WriteLine($"         {sym}");
+                if (s.Count > 40) w.WriteLine($"         … {s.Count - 40} more (--json lists them all)");
+            }
         }
     }
 
