@@ -4,11 +4,8 @@ using LinkDoctor.IO;
 namespace LinkDoctor.Loaders.Glibc;
 
 /// <summary>
-/// The per-ABI rule of the target's ld.so for a cache entry's flags: <c>_DL_CACHE_DEFAULT_ID</c> and
-/// <c>_dl_cache_check_flags</c> (sysdeps/unix/sysv/linux/*/dl-cache.h, else sysdeps/generic/dl-cache.h).
-/// An entry is usable when <see cref="Accepts"/> holds; the scan of equal keys stops at the first usable plain
-/// entry whose flags equal <see cref="DefaultId"/>. <see cref="CharIsSigned"/> is the target's C <c>char</c>,
-/// which changes <c>_dl_cache_libcmp</c> for bytes of 0x80 and above.
+/// <c>_DL_CACHE_DEFAULT_ID</c> and <c>_dl_cache_check_flags</c> of the target's ld.so (sysdeps/unix/sysv/linux/*/dl-cache.h,
+/// else sysdeps/generic/dl-cache.h), and whether its C <c>char</c> is signed (<c>_dl_cache_libcmp</c> on bytes ≥ 0x80).
 /// </summary>
 public readonly record struct DlCacheFlagCheck(int DefaultId, int AlsoAccepted, bool CharIsSigned)
 {
@@ -17,11 +14,9 @@ public readonly record struct DlCacheFlagCheck(int DefaultId, int AlsoAccepted, 
 }
 
 /// <summary>
-/// The legacy hwcaps test of glibc ≤ 2.39 <c>search_cache</c> for entries that are not glibc-hwcaps entries:
-/// skip when <c>hwcap &amp; ~((dl_hwcap &amp; hwcap_mask) | _DL_HWCAP_PLATFORM | _DL_HWCAP_TLS_MASK)</c>, or when
-/// <c>_DL_PLATFORMS_COUNT</c> and the entry's platform bits are set and differ from <c>1 &lt;&lt; _dl_string_platform
-/// (dl_platform)</c>. <see cref="Hwcap"/> is <c>dl_hwcap &amp; hwcap_mask</c>; <see cref="Platform"/> is
-/// <c>ulong.MaxValue</c> for a platform the table does not know (then every platform entry is skipped).
+/// The legacy hwcaps test of glibc ≤ 2.39 <c>search_cache</c>: <see cref="Hwcap"/> = <c>dl_hwcap &amp; hwcap_mask</c>,
+/// <see cref="PlatformMask"/> = <c>_DL_HWCAP_PLATFORM</c> (0 when <c>_DL_PLATFORMS_COUNT</c> is 0), <see cref="Platform"/> =
+/// <c>1 &lt;&lt; _dl_string_platform (dl_platform)</c>, or <c>ulong.MaxValue</c> for a platform the table does not know.
 /// </summary>
 public readonly record struct LegacyHwcapFilter(ulong Hwcap, ulong PlatformMask, ulong Platform)
 {
@@ -32,16 +27,10 @@ public readonly record struct LegacyHwcapFilter(ulong Hwcap, ulong PlatformMask,
     /// <summary>No CPU facts: no hwcap bits and no platform table, so only "tls" entries pass.</summary>
     public static readonly LegacyHwcapFilter Glibc236NoCpuInfo = new(0, 0, ulong.MaxValue);
 
-    /// <summary>x86_64 in glibc 2.36 (sysdeps/x86/dl-hwcap.h, dl-procinfo.h, cpu-features.c): HWCAP_X86_64 (bit 1)
-    /// always, HWCAP_X86_AVX512_1 (bit 2) when usable, hwcap_mask = HWCAP_IMPORTANT (both); the platforms
-    /// "i586", "i686", "haswell", "xeon_phi" are bits 48..51, of which x86_64 sets only haswell and xeon_phi.</summary>
+    /// <summary>x86_64, glibc 2.36 (sysdeps/x86/dl-hwcap.h, dl-procinfo.h, cpu-features.c): HWCAP_X86_64 (bit 1), HWCAP_X86_AVX512_1
+    /// (bit 2) when usable, both in HWCAP_IMPORTANT; platforms i586, i686, haswell, xeon_phi are bits 48..51.</summary>
     public static LegacyHwcapFilter X86_64(string? platform, bool avx512_1) =>
-        new(avx512_1 ? 0b110UL : 0b010UL, 0xFUL << 48, platform switch
-        {
-            "haswell" => 1UL << 50,
-            "xeon_phi" => 1UL << 51,
-            _ => ulong.MaxValue,
-        });
+        new(avx512_1 ? 0b110UL : 0b010UL, 0xFUL << 48, platform switch { "haswell" => 1UL << 50, "xeon_phi" => 1UL << 51, _ => ulong.MaxValue });
 }
 
 /// <summary>Everything <c>search_cache</c> consults besides the cache itself.</summary>
@@ -53,13 +42,11 @@ public sealed class LdSoCacheLookupOptions
     /// <summary>The active glibc-hwcaps subdirectories, best first (<c>_dl_hwcaps_priorities</c> before sorting).</summary>
     public IReadOnlyList<string> HwcapsSubdirs { get; init; } = [];
 
-    /// <summary>x86 <c>cpu_features-&gt;isa_1</c> (baseline 1, v2 2, v3 4, v4 8) for
-    /// <c>dl_cache_hwcap_isa_level_compatible</c> (sysdeps/x86/dl-isa-level.h); null elsewhere, where the
-    /// generic version accepts every level.</summary>
+    /// <summary>x86 <c>cpu_features-&gt;isa_1</c> (baseline 1, v2 2, v3 4, v4 8) for sysdeps/x86/dl-isa-level.h
+    /// <c>dl_cache_hwcap_isa_level_compatible</c>; null elsewhere (the generic one accepts every level).</summary>
     public uint? X86Isa1 { get; init; }
 
-    /// <summary>The legacy hwcaps test of glibc ≤ 2.39; null for glibc ≥ 2.40, which skips every plain entry with a
-    /// nonzero hwcap.</summary>
+    /// <summary>Null for glibc ≥ 2.40, which skips every plain entry with a nonzero hwcap.</summary>
     public LegacyHwcapFilter? LegacyHwcaps { get; init; } = LegacyHwcapFilter.Glibc236NoCpuInfo;
 }
 
@@ -84,13 +71,11 @@ public sealed record LdSoCacheEntry(int Flags, string Key, string Value, ulong H
 }
 
 /// <summary>
-/// /etc/ld.so.cache as glibc's ld.so reads and searches it: sysdeps/generic/dl-cache.h (layouts, extensions),
-/// elf/dl-cache.c <c>_dl_load_cache_lookup</c>, <c>search_cache</c>, <c>_dl_cache_libcmp</c> and
-/// <c>glibc_hwcaps_priorities_init</c>, elf/cache.c <c>print_cache</c> (<see cref="Entries"/>). The bytes are kept;
-/// entries are decoded on access, and the binary search compares UTF-8 bytes as the loader does.
-/// Three layouts: new (<c>"glibc-ld.so.cache1.1"</c>, 48-byte header, 24-byte entries, strings relative to
-/// that header), old (<c>"ld.so-1.7.0"</c>, 16-byte header, 12-byte entries, strings relative to the end of the
-/// entries), and old with a new table at <c>ALIGN_CACHE</c> after the old entries (the loader then uses only the new).
+/// /etc/ld.so.cache as glibc's ld.so reads and searches it (sysdeps/generic/dl-cache.h; elf/dl-cache.c
+/// <c>_dl_load_cache_lookup</c>, <c>search_cache</c>, <c>_dl_cache_libcmp</c>, <c>glibc_hwcaps_priorities_init</c>) and
+/// <c>ldconfig -p</c> lists it (elf/cache.c <c>print_cache</c>). Layouts: new (48-byte header, 24-byte entries, strings
+/// from the header), old (16-byte header, 12-byte entries, strings from the end of the entries), and old with a new
+/// table at <c>ALIGN_CACHE</c> after it (then only the new one is used). The bytes are kept and decoded on access.
 /// </summary>
 public sealed class LdSoCache
 {
@@ -101,8 +86,7 @@ public sealed class LdSoCache
     private const ulong DL_CACHE_HWCAP_EXTENSION = 1UL << 62;
     private const ulong DL_CACHE_HWCAP_ISA_LEVEL_MASK = 0x3ff;
     private const int SizeofCacheFile = 16, SizeofFileEntry = 12, SizeofCacheFileNew = 48, SizeofFileEntryNew = 24;
-    /// <summary><c>__alignof__ (struct cache_file_new)</c>: 8 wherever uint64_t is 8-aligned (4 on i386, where
-    /// ldconfig pads the old table to an even count so that both find the new header at the same place).</summary>
+    // __alignof__ (struct cache_file_new); 4 on i386, where ldconfig's even count of old entries makes it the same place.
     private const int AlignofCacheFileNew = 8;
 
     private readonly byte[] _file;
@@ -121,9 +105,8 @@ public sealed class LdSoCache
     private bool IsNew => _entrySize == SizeofFileEntryNew;
     private SpanReader Reader => new(_file, _bigEndian);
 
-    /// <summary>The cache-flag rule of the ld.so serving an object with this ELF header; null for an ABI without a
-    /// cache id (aarch64 ILP32). arm: EF_ARM_ABI_FLOAT_HARD (0x400); mips: EF_MIPS_ABI2 (0x20, n32) and
-    /// EF_MIPS_NAN2008 (0x400); riscv: EF_RISCV_FLOAT_ABI_DOUBLE; loongarch: EF_LOONGARCH_ABI_DOUBLE_FLOAT.</summary>
+    /// <summary>The flags rule of the ld.so serving this ELF header (null: aarch64 ILP32 has no cache id). e_flags: arm
+    /// EF_ARM_ABI_FLOAT_HARD, mips EF_MIPS_ABI2 and EF_MIPS_NAN2008, riscv and loongarch the double-float ABI.</summary>
     public static DlCacheFlagCheck? RequiredFlagsFor(ushort eMachine, bool is64, uint eFlags)
     {
         // The generic rule accepts FLAG_ELF (1) and FLAG_ELF_LIBC6 (3); aarch64, arm, ppc, s390 and riscv have an unsigned char.
@@ -149,22 +132,18 @@ public sealed class LdSoCache
         };
     }
 
-    /// <summary>
-    /// Reads a cache as <c>_dl_load_cache_lookup</c> does for an ld.so of the given byte order (null: this machine's).
-    /// False, with the reason, when that ld.so would ignore the file. Never throws.
-    /// </summary>
+    /// <summary>Reads a cache as <c>_dl_load_cache_lookup</c> does in an ld.so of that byte order (null: this machine's);
+    /// false with the reason when that ld.so ignores the file. Never throws.</summary>
     public static bool TryParse(ReadOnlySpan<byte> data, out LdSoCache? cache, out string? error, bool? targetBigEndian = null)
     {
         try
         {
-            cache = Parse(data.ToArray(), targetBigEndian ?? !BitConverter.IsLittleEndian);
-            error = null;
+            (cache, error) = (Parse(data.ToArray(), targetBigEndian ?? !BitConverter.IsLittleEndian), null);
             return true;
         }
         catch (BinaryFormatException e)
         {
-            cache = null;
-            error = "ld.so.cache: " + e.Describe();
+            (cache, error) = (null, "ld.so.cache: " + e.Describe());
             return false;
         }
     }
@@ -173,51 +152,44 @@ public sealed class LdSoCache
     {
         var r = new SpanReader(file, bigEndian);
         ReadOnlySpan<byte> d = file;
+        // glibc tries the new layout, then the old one, each with nlibs checked against the bytes after the header.
         if (d.Length > SizeofCacheFileNew && d.StartsWith(CACHEMAGIC_VERSION_NEW))
-        {
-            uint nlibs = r.U32(20);
-            if ((uint)(d.Length - SizeofCacheFileNew) / SizeofFileEntryNew < nlibs)
-                BinaryFormatException.Throw($"nlibs {nlibs} (entries of {SizeofFileEntryNew} bytes) does not fit in the file (size 0x{d.Length:x})", 20);
-            return ParseNew(file, r, 0);
-        }
+            return ParseNew(file, r, 0, Nlibs(r, 20, SizeofCacheFileNew, SizeofFileEntryNew));
         if (d.Length > SizeofCacheFile && d.StartsWith(CACHEMAGIC))
         {
-            uint nlibs = r.U32(12);
-            if ((uint)(d.Length - SizeofCacheFile) / SizeofFileEntry < nlibs)
-                BinaryFormatException.Throw($"nlibs {nlibs} (entries of {SizeofFileEntry} bytes) does not fit in the file (size 0x{d.Length:x})", 12);
-            int strings = SizeofCacheFile + (int)nlibs * SizeofFileEntry;
+            int strings = SizeofCacheFile + (int)Nlibs(r, 12, SizeofCacheFile, SizeofFileEntry) * SizeofFileEntry;
             int offset = (strings + AlignofCacheFileNew - 1) & ~(AlignofCacheFileNew - 1);
             if (d.Length >= offset + SizeofCacheFileNew && d[offset..].StartsWith(CACHEMAGIC_VERSION_NEW))
-                return ParseNew(file, r, offset);
-            return new LdSoCache(file, bigEndian, SizeofCacheFile, (int)nlibs, SizeofFileEntry, strings, 0, 0);
+                return ParseNew(file, r, offset, r.U32((ulong)offset + 20, "nlibs"));
+            return new LdSoCache(file, bigEndian, SizeofCacheFile, (strings - SizeofCacheFile) / SizeofFileEntry, SizeofFileEntry, strings, 0, 0);
         }
-        static bool Begins(ReadOnlySpan<byte> d, ReadOnlySpan<byte> magic) =>
-            d[..Math.Min(d.Length, magic.Length)].SequenceEqual(magic[..Math.Min(d.Length, magic.Length)]);
-        throw new BinaryFormatException(
-            Begins(d, CACHEMAGIC_VERSION_NEW) ? $"file too short ({d.Length} bytes) for the {SizeofCacheFileNew}-byte header"
-            : Begins(d, CACHEMAGIC) ? $"file too short ({d.Length} bytes) for the {SizeofCacheFile}-byte header"
-            : "not a cache file (no \"glibc-ld.so.cache1.1\" or \"ld.so-1.7.0\" magic)", 0);
+        throw new BinaryFormatException($"not a cache file: no \"glibc-ld.so.cache1.1\" or \"ld.so-1.7.0\" header in {d.Length} bytes", 0);
+    }
+
+    private static uint Nlibs(SpanReader r, int at, int headerSize, int entrySize)
+    {
+        uint nlibs = r.U32((ulong)at, "nlibs");
+        if ((uint)(r.Length - headerSize) / (uint)entrySize < nlibs)
+            BinaryFormatException.Throw($"nlibs {nlibs} (entries of {entrySize} bytes) does not fit in the file (size 0x{r.Length:x})", at);
+        return nlibs;
     }
 
     /// <summary>The new table at <paramref name="header"/>: <c>cache_file_new_matches_endian</c>, then the extensions.</summary>
-    private static LdSoCache ParseNew(byte[] file, SpanReader r, int header)
+    private static LdSoCache ParseNew(byte[] file, SpanReader r, int header, uint nlibs)
     {
         byte flags = r.U8((ulong)header + 28, "endianness flags");
         if (flags != 0 && (flags & 3) != (r.BigEndian ? 3 : 2))
             BinaryFormatException.Throw(
                 $"flags 0x{flags:x2} mark the cache {((flags & 3) switch { 1 => "invalid", 2 => "little-endian", 3 => "big-endian", _ => "unusable" })}" +
                 $" and the loader is {(r.BigEndian ? "big" : "little")}-endian: it ignores the cache", header + 28);
-        uint nlibs = r.U32((ulong)header + 20, "nlibs");
-        // An embedded new table's nlibs is not checked by glibc (it would read past the mapping); here it must fit.
+        // glibc does not check an embedded new table's nlibs (it would read past the mapping); here it must fit.
         r.Table((ulong)header + SizeofCacheFileNew, nlibs, SizeofFileEntryNew, "new-format entries");
         var (hwcaps, hwcapsCount) = LoadHwcapsExtension(r, r.U32((ulong)header + 32, "extension_offset"));
         return new LdSoCache(file, r.BigEndian, header + SizeofCacheFileNew, (int)nlibs, SizeofFileEntryNew, header, hwcaps, hwcapsCount);
     }
 
-    /// <summary>
-    /// <c>cache_extension_load</c> and <c>cache_extension_verify</c>: the glibc-hwcaps section, or none when the
-    /// directory is malformed (glibc then drops every extension) or the section is empty or misaligned.
-    /// </summary>
+    /// <summary><c>cache_extension_load</c> and <c>_verify</c>: the glibc-hwcaps section, or none when the directory is
+    /// malformed (all extensions are dropped) or the section empty or misaligned.</summary>
     private static (uint Offset, uint Count) LoadHwcapsExtension(SpanReader r, uint extensionOffset)
     {
         if (extensionOffset == 0 || extensionOffset % 4 != 0 || !r.TryU32(extensionOffset, out uint magic)
@@ -242,37 +214,26 @@ public sealed class LdSoCache
         return (r.I32(e), r.U32(e[4..]), r.U32(e[8..]), IsNew ? r.U64(e[16..]) : 0);
     }
 
-    /// <summary>
-    /// The string at <paramref name="offset"/> in the string table, or false when the offset fails
-    /// <c>_dl_cache_verify_ptr</c>. The bound is the end of the file (glibc gives an embedded new table the whole
-    /// file size from its header, which would let it read past the end).
-    /// </summary>
-    private bool TryString(uint offset, out ReadOnlySpan<byte> s)
+    /// <summary><c>_dl_cache_verify_ptr</c> and the string. The bound is the end of the file (glibc lets an embedded new
+    /// table's offsets run up to the file size counted from its header, past the end).</summary>
+    private bool TryString(uint offset, out ReadOnlySpan<byte> s) => TryCString(_strings, offset, out s);
+
+    private bool TryCString(int start, uint offset, out ReadOnlySpan<byte> s)
     {
-        s = default;
-        if (offset >= (uint)(_file.Length - _strings)) return false;
-        s = SpanReader.CString(_file.AsSpan(_strings + (int)offset));
-        return true;
+        s = offset < (uint)(_file.Length - start) ? SpanReader.CString(_file.AsSpan(start + (int)offset)) : default;
+        return offset < (uint)(_file.Length - start);
     }
 
     /// <summary><c>dl_cache_hwcap_extension</c>: apart from the ISA level, bits 32..63 are exactly bit 62.</summary>
     private static bool IsGlibcHwcaps(ulong hwcap) =>
         ((hwcap >> 32) & ~DL_CACHE_HWCAP_ISA_LEVEL_MASK) == DL_CACHE_HWCAP_EXTENSION >> 32;
 
-    /// <summary>The name of glibc-hwcaps section element <paramref name="index"/>, as <c>glibc_hwcaps_string</c> finds it
-    /// (its string offset is a file offset).</summary>
-    private bool TryHwcapsName(uint index, out ReadOnlySpan<byte> name)
-    {
-        name = default;
-        if (index >= _hwcapsCount) return false;
-        uint offset = Reader.U32(_hwcaps + 4UL * index, "glibc-hwcaps index");
-        if (offset >= (uint)_file.Length) return false;
-        name = SpanReader.CString(_file.AsSpan((int)offset));
-        return true;
-    }
+    /// <summary>The name of glibc-hwcaps element <paramref name="index"/> (<c>glibc_hwcaps_string</c>: a file offset).</summary>
+    private bool TryHwcapsName(uint index, out ReadOnlySpan<byte> name) =>
+        TryCString(0, index < _hwcapsCount ? Reader.U32(_hwcaps + 4UL * index, "glibc-hwcaps index") : uint.MaxValue, out name);
 
-    /// <summary>Every entry of the table the loader searches, as <c>ldconfig -p</c> prints them; an entry whose key or
-    /// value lies outside the file is left out (ldconfig would read out of bounds).</summary>
+    /// <summary>The entries of the table the loader searches, as <c>ldconfig -p</c> lists them, without those whose key or
+    /// value lies outside the file (ldconfig would read out of bounds).</summary>
     public IReadOnlyList<LdSoCacheEntry> Entries => LazyInitializer.EnsureInitialized(ref _entries, () =>
     {
         var list = new List<LdSoCacheEntry>();
@@ -286,34 +247,24 @@ public sealed class LdSoCache
         return list;
     });
 
-    /// <summary>
-    /// <c>_dl_cache_libcmp</c>: <c>strcmp</c>, except that runs of digits compare as decimal numbers (int arithmetic)
-    /// and a digit sorts after any other byte. The cache is sorted in descending order of it.
-    /// </summary>
+    /// <summary><c>_dl_cache_libcmp</c>: <c>strcmp</c>, but digit runs compare as decimal ints and a digit sorts after any
+    /// other byte. The cache is sorted in descending order of it.</summary>
     internal static int LibCmp(ReadOnlySpan<byte> p1, ReadOnlySpan<byte> p2, bool charIsSigned)
     {
-        int i = 0, j = 0;
         int C(ReadOnlySpan<byte> s, int k) => k >= s.Length ? 0 : charIsSigned ? (sbyte)s[k] : s[k];
         static bool IsDigit(int c) => c is >= '0' and <= '9';
-        unchecked
+        int i = 0, j = 0;
+        for (int c1 = C(p1, i), c2 = C(p2, j); c1 != 0; c1 = C(p1, i), c2 = C(p2, j))
         {
-            while (C(p1, i) != 0)
-            {
-                int c1 = C(p1, i), c2 = C(p2, j);
-                if (IsDigit(c1))
-                {
-                    if (!IsDigit(c2)) return 1;
-                    int v1 = c1 - '0', v2 = c2 - '0';
-                    for (i++, j++; IsDigit(C(p1, i)); i++) v1 = v1 * 10 + C(p1, i) - '0';
-                    for (; IsDigit(C(p2, j)); j++) v2 = v2 * 10 + C(p2, j) - '0';
-                    if (v1 != v2) return v1 - v2;
-                }
-                else if (IsDigit(c2)) return -1;
-                else if (c1 != c2) return c1 - c2;
-                else { i++; j++; }
-            }
-            return C(p1, i) - C(p2, j);
+            if (IsDigit(c1) != IsDigit(c2)) return IsDigit(c1) ? 1 : -1;
+            if (!IsDigit(c1) && c1 != c2) return c1 - c2;
+            if (!IsDigit(c1)) { i++; j++; continue; }
+            int v1 = 0, v2 = 0;
+            for (; IsDigit(C(p1, i)); i++) v1 = unchecked(v1 * 10 + C(p1, i) - '0');
+            for (; IsDigit(C(p2, j)); j++) v2 = unchecked(v2 * 10 + C(p2, j) - '0');
+            if (v1 != v2) return unchecked(v1 - v2);
         }
+        return C(p1, i) - C(p2, j);
     }
 
     /// <summary><c>_dl_load_cache_lookup</c>: the path the loader tries for <paramref name="name"/>, or null.</summary>
@@ -333,13 +284,12 @@ public sealed class LdSoCache
         int left = 0, right = _count - 1, best = -1;
         uint bestPriority = 0;
         uint[]? priorities = null;
-        // False when the key offset is bogus (the caller then stops) and otherwise the libcmp result.
+        // False for a bogus key offset, else the _dl_cache_libcmp result.
         bool Compare(int i, ReadOnlySpan<byte> name, out int cmp)
         {
-            cmp = 0;
-            if (!TryString(Entry(i).Key, out var key)) return false;
-            cmp = LibCmp(name, key, check.CharIsSigned);
-            return true;
+            bool valid = TryString(Entry(i).Key, out var key);
+            cmp = valid ? LibCmp(name, key, check.CharIsSigned) : 0;
+            return valid;
         }
         while (left <= right)
         {
@@ -358,20 +308,17 @@ public sealed class LdSoCache
                     if (IsNew)
                     {
                         named = IsGlibcHwcaps(hwcap);
-                        // sysdeps/x86/dl-isa-level.h: 1 << level must be in isa_1 (a C int shift: the count is taken mod 32).
-                        if (named && options.X86Isa1 is uint isa1)
-                        {
-                            uint level = 1u << (int)((hwcap >> 32) & DL_CACHE_HWCAP_ISA_LEVEL_MASK);
-                            if ((level & isa1) != level) continue;
-                        }
+                        // x86: 1 << level must be in isa_1 (a C int shift, whose count the CPU takes mod 32).
+                        if (named && options.X86Isa1 is uint isa1 && ((1u << (int)((hwcap >> 32) & DL_CACHE_HWCAP_ISA_LEVEL_MASK)) & ~isa1) != 0)
+                            continue;
                         if (!named && best >= 0) break; // glibc-hwcaps entries come first: the best of them wins
-                        if (options.LegacyHwcaps is { } legacy)
+                        if (options.LegacyHwcaps is not { } legacy)
                         {
-                            if (!named && (hwcap & legacy.Exclude) != 0) continue;
-                            if (legacy.PlatformMask != 0 && (hwcap & legacy.PlatformMask) != 0 && (hwcap & legacy.PlatformMask) != legacy.Platform)
-                                continue;
+                            if (!named && hwcap != 0) continue; // glibc >= 2.40
                         }
-                        else if (!named && hwcap != 0) continue; // glibc >= 2.40
+                        else if ((!named && (hwcap & legacy.Exclude) != 0)
+                            || (legacy.PlatformMask != 0 && (hwcap & legacy.PlatformMask) is var p && p != 0 && p != legacy.Platform))
+                            continue;
                         if (named)
                         {
                             priorities ??= HwcapsPriorities(options.HwcapsSubdirs);
@@ -393,10 +340,9 @@ public sealed class LdSoCache
     }
 
     /// <summary>
-    /// <c>glibc_hwcaps_priorities_init</c>: element i is the priority of glibc-hwcaps section element i (0: not active,
-    /// else 1 + its place in <paramref name="bestFirst"/>), by merging the section (sorted by name) with the active
-    /// names sorted by <c>sort_priorities_by_name</c>. For a name offset outside the file glibc 2.36–2.42 writes 0
-    /// without advancing and never ends; here that element gets 0 and the merge moves on.
+    /// <c>glibc_hwcaps_priorities_init</c>: the priority of each glibc-hwcaps element (0: inactive, else 1 + its place in
+    /// <paramref name="bestFirst"/>), merging the sorted section with the active names sorted by name. For a name offset
+    /// outside the file glibc 2.36–2.42 writes 0 without advancing, forever; here the element gets 0 and the merge goes on.
     /// </summary>
     private uint[] HwcapsPriorities(IReadOnlyList<string> bestFirst)
     {
