@@ -53,7 +53,7 @@ public sealed class LdSoCacheLookupOptions
 /// <summary>One entry of the table the loader searches, as <c>ldconfig -p</c> lists it.</summary>
 public sealed record LdSoCacheEntry(int Flags, string Key, string Value, ulong Hwcap, string? HwcapsSubdir)
 {
-    /// <summary>The <c>ldconfig -p</c> line without its newline (elf/cache.c <c>print_entry</c>).</summary>
+    /// <summary>The <c>ldconfig -p</c> line without its newline (elf/cache.c <c>print_entry</c>; LoongArch's names are 2.37's).</summary>
     public string ToLdconfigLine()
     {
         string type = (Flags & 0xff) switch { 0 => "libc4", 1 => "ELF", 2 => "libc5", 3 => "libc6", _ => "unknown" };
