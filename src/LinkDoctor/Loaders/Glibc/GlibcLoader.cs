@@ -543,7 +543,7 @@ public sealed class GlibcLoader
             }
         }
         if (_cache is null || _platform.CacheFlags is not { } flags) return null;
-        return _cache.Lookup(name, new LdSoCacheLookupOptions { Flags = flags, HwcapsSubdirs = _platform.HwcapsSubdirs, LegacyHwcaps = _platform.CacheLegacyFilter });
+        return _cache.Lookup(name, new LdSoCacheLookupOptions { Flags = flags, HwcapsSubdirs = _platform.HwcapsSubdirs, LegacyHwcaps = _platform.CacheLegacyFilter, X86Isa1 = _platform.X86Isa1 });
     }
 
     private bool IsSystemDirectoryPath(string path)

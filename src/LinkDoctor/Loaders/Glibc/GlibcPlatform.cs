@@ -27,6 +27,9 @@ public sealed record GlibcPlatform(
     LegacyHwcapFilter? CacheLegacyFilter,
     IReadOnlyList<string> Assumptions)
 {
+    /// <summary>GNU_PROPERTY_X86_ISA_1 bits the CPU supports (baseline 1, v2 2, v3 4, v4 8), for the cache's glibc-hwcaps entries; null when unknown.</summary>
+    public uint? X86Isa1 { get; init; }
+
     /// <summary>Debian's multiarch triplet for a machine (the directory under /lib and /usr/lib).</summary>
     public static string? Triplet(ushort machine, bool is64, bool bigEndian, uint flags) => machine switch
     {
@@ -100,8 +103,9 @@ public sealed record GlibcPlatform(
                 ? $"the CPU's glibc-hwcaps levels are not modelled for {MachineName(h.Machine, h.Class, h.IsBigEndian)}: none assumed; $PLATFORM = {platform ?? "(none)"} (AT_PLATFORM)"
                 : "the target CPU is unknown: no glibc-hwcaps or legacy hwcaps subdirectories are assumed, $PLATFORM = " + (platform ?? "(none)"));
         }
+        uint? isa1 = thisMachine && h.Machine == EM_X86_64 && X86Cpu.Supported ? (1u << X86Cpu.IsaLevel) - 1 : null;
         return new GlibcPlatform(facts?.Version, dirs, hwcaps, legacySubdirs, lib, platform,
-            LdSoCache.RequiredFlagsFor(h.Machine, h.Is64, h.Flags), cacheFilter, assumptions);
+            LdSoCache.RequiredFlagsFor(h.Machine, h.Is64, h.Flags), cacheFilter, assumptions) { X86Isa1 = isa1 };
     }
 
     private static string? DefaultPlatform(ElfHeader h) => h.Machine switch
