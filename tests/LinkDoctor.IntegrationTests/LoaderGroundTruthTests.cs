@@ -42,17 +42,9 @@ public sealed class LoaderGroundTruthTests(ITestOutputHelper output)
         return TreeRenderer.Flat(g);
     }
 
-    private static bool IsCandidate(string path)
-    {
-        try
-        {
-            using var image = BinaryImage.Open(path);
-            var elf = ElfFile.Open(image);
-            return elf.Header.Machine == ElfNative.EM_X86_64 && elf.Is64 && elf.Header.Type is ElfNative.ET_DYN or ElfNative.ET_EXEC
-                && elf.Dynamic is { Needed.Count: > 0 } && elf.Interpreter is null or HostLoader;
-        }
-        catch (Exception e) when (e is BinaryFormatException or IOException) { return false; }
-    }
+    /// <summary>Dynamic x86_64 objects the host loader would load: chosen from scanelf's view, not ours.</summary>
+    private static bool IsCandidate(CorpusFile f) =>
+        f.Machine == "EM_X86_64" && f.Class == "ELFCLASS64" && f.Type is "ET_DYN" or "ET_EXEC" && f.Needed.Count > 0 && f.Interpreter is null or HostLoader;
 
     /// <summary>
     /// Any root: every shared library of Debian's aarch64 and i686 cross roots, resolved with <c>--root</c> on this
@@ -65,10 +57,11 @@ public sealed class LoaderGroundTruthTests(ITestOutputHelper output)
     public void TreeFlatEqualsTheRealLoaderInForeignRoots(string qemu, string rootDir, string loader)
     {
         var root = new RootedFileSystem(rootDir);
-        var libs = Directory.EnumerateFiles(Path.Combine(rootDir, "lib"), "*.so*")
-            .Where(f => !new FileInfo(f).Attributes.HasFlag(FileAttributes.ReparsePoint) && FileWalker.StartsWithElfMagic(f))
-            .Where(f => { using var i = BinaryImage.Open(f); return ElfFile.Open(i).Dynamic is { Needed.Count: > 0 }; })
-            .Order(StringComparer.Ordinal).ToList();
+        // The libraries with NEEDED entries, as scanelf (not LinkDoctor) sees them.
+        var libs = Tool.Run("scanelf", ["-B", "-F", "%n;%F", .. Directory.EnumerateFiles(Path.Combine(rootDir, "lib"), "*.so*")
+                .Where(f => !new FileInfo(f).Attributes.HasFlag(FileAttributes.ReparsePoint))]).Stdout
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(';', 2)).Where(p => p.Length == 2 && p[0].Length > 0)
+            .Select(p => p[1]).Order(StringComparer.Ordinal).ToList();
         Assert.True(libs.Count >= 10, $"{libs.Count} libraries in {rootDir}");
         int agree = 0;
         var mismatches = new List<string>();
@@ -87,7 +80,7 @@ public sealed class LoaderGroundTruthTests(ITestOutputHelper output)
     [Fact]
     public void TreeFlatEqualsTheRealLoaderForEveryDynamicObjectUnderUsr()
     {
-        var files = ReadelfCorpusTests.CorpusFiles().Where(IsCandidate).ToList();
+        var files = Corpus.All.Where(IsCandidate).Select(f => f.Path).ToList();
         Assert.True(files.Count > 1000, $"expected thousands of dynamic x86_64 objects, found {files.Count}");
         var mismatches = new System.Collections.Concurrent.ConcurrentBag<string>();
         int agree = 0;
