@@ -74,8 +74,8 @@ public static class StartupSimulator
         }
         // The interpreter is missing or unusable.
         string interp = exec.Interpreter!;
-        string? flavour = LibcFlavour.FromInterpreter(interp);
-        b.Explain($"{program} was built for the {flavour ?? "unknown"} C library (PT_INTERP {interp})");
+        string? flavour = LibcFlavour.FromInterpreter(interp) ?? LibcFlavour.Detect(main, isGo: false).Flavour is var f && f is LibcFlavour.Glibc or LibcFlavour.Musl ? f : null;
+        b.Explain($"{program} was built for {(flavour is null ? "an unknown C library" : flavour)} (PT_INTERP {interp})");
         bool rootIsMusl = request.Root.IsDirectory("/lib") && Directory.EnumerateFiles(request.Root.Resolve("/lib").HostPath, "ld-musl-*").Any();
         if (flavour == LibcFlavour.Glibc && rootIsMusl)
         {
