@@ -229,16 +229,21 @@ public static class TextRenderer
     /// <summary>A readelf --dyn-syms-like table, with the version after the name.</summary>
     public static void WriteSymbols(TextWriter w, IReadOnlyList<SymbolReport> symbols, bool withHeader)
     {
-        string? table = null;
+        (string? Path, string? Slice, string? Table) table = default;
         foreach (var s in symbols)
         {
             if (s.Error is not null) continue;
-            if (withHeader && s.Table != table)
+            // Mach-O and PE list several tables (exports, imports) even by default: always name them.
+            if ((withHeader || s.Table is not (".dynsym" or ".symtab")) && (s.Path, s.Slice, s.Table) != table)
             {
-                table = s.Table;
-                w.WriteLine($"{s.Path} ({s.Table}):");
+                table = (s.Path, s.Slice, s.Table);
+                w.WriteLine(s.Slice is null ? $"{s.Path} ({s.Table}):" : $"{s.Path} [{s.Slice}] ({s.Table}):");
             }
             string name = s.Name + (s.Version is null ? "" : (s.DefaultVersion == true ? "@@" : "@") + s.Version);
+            // Mach-O and PE only (ELF symbols have none of these): the ordinal, the library, the forwarder.
+            if (s.Ordinal is { } ord) name += $" @{ord}";
+            if (s.Library is { } lib) name += $" (from {lib})";
+            if (s.Forwarder is { } fwd) name += $" -> {fwd}";
             w.WriteLine($"{s.Value:x16} {s.Size,6} {s.Type,-7} {s.Binding,-6} {s.Visibility,-9} {s.Section,4} {name}");
         }
     }
