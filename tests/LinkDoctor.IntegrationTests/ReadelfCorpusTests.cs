@@ -16,7 +16,7 @@ public sealed class ReadelfCorpusTests(ITestOutputHelper output)
     public static List<string> CorpusFiles()
     {
         var errors = new List<(string, string)>();
-        return FileWalker.Expand(CorpusRoots.Where(Directory.Exists), recursive: true, errors);
+        return FileWalker.Expand(CorpusRoots.Where(Directory.Exists), recursive: true, errors, [LinkDoctor.Formats.BinaryFormat.Elf]);
     }
 
     [Fact]
