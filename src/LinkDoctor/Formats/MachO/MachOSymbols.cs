@@ -11,6 +11,18 @@ public sealed partial class MachOFile
     public const int MaxBindings = 4 << 20;
 
     /// <summary>
+    /// The longest symbol name read (64 KiB; real C++ names stay far below). It bounds the search for a NUL, so a
+    /// table of names pointing into one long unterminated string costs linear time, not quadratic.
+    /// </summary>
+    public const int MaxNameLength = 1 << 16;
+
+    /// <summary>The export trie's names, added up, at most (a deep chain of one-byte edges could otherwise build gigabytes).</summary>
+    public const long MaxTrieNameBytes = 64L << 20;
+
+    /// <summary>The NUL-terminated name at the start of <paramref name="s"/>, read up to <see cref="MaxNameLength"/> bytes.</summary>
+    internal static string Name(ReadOnlySpan<byte> s) => Encoding.UTF8.GetString(SpanReader.CString(s[..Math.Min(s.Length, MaxNameLength)]));
+
+    /// <summary>
     /// The exported symbols, from LC_DYLD_EXPORTS_TRIE or the export part of LC_DYLD_INFO, in depth-first preorder of
     /// the trie. Empty when the image has no trie.
     /// </summary>
@@ -63,7 +75,8 @@ public sealed partial class MachOFile
         var name = new List<byte>(256);
         // (node offset, length of the name prefix leading to it, index of the next child to visit, child count, cursor)
         var stack = new Stack<(int Node, int PrefixLength, int ChildrenLeft, int Cursor)>();
-        if (!EnterTrieNode(trie, off, 0, 0, visited, name, stack, result)) return result;
+        long nameBytes = 0;
+        if (!EnterTrieNode(trie, off, 0, 0, visited, name, stack, result, ref nameBytes)) return result;
         while (stack.Count > 0)
         {
             var (node, prefix, left, cursor) = stack.Pop();
@@ -76,7 +89,8 @@ public sealed partial class MachOFile
             if (!SpanReader.TryReadUleb128(trie, ref p, out ulong child)) { TrieDamaged(off, p, "truncated child offset"); break; }
             stack.Push((node, prefix, left - 1, p));
             if (child >= (ulong)trie.Length) { TrieDamaged(off, cursor, $"child offset 0x{child:x} is outside the trie (size 0x{trie.Length:x})"); break; }
-            if (!EnterTrieNode(trie, off, (int)child, name.Count, visited, name, stack, result)) break;
+            if (name.Count > MaxNameLength) { TrieDamaged(off, cursor, $"a name longer than {MaxNameLength} bytes"); break; }
+            if (!EnterTrieNode(trie, off, (int)child, name.Count, visited, name, stack, result, ref nameBytes)) break;
         }
         return result;
     }
@@ -85,7 +99,7 @@ public sealed partial class MachOFile
 
     /// <summary>Reads one trie node: its export (when terminal), then pushes its children for the walk.</summary>
     private bool EnterTrieNode(ReadOnlySpan<byte> trie, uint off, int node, int prefixLength, HashSet<int> visited, List<byte> name,
-        Stack<(int Node, int PrefixLength, int ChildrenLeft, int Cursor)> stack, List<MachOExport> result)
+        Stack<(int Node, int PrefixLength, int ChildrenLeft, int Cursor)> stack, List<MachOExport> result, ref long nameBytes)
     {
         void Damaged(int at, string what) => TrieDamaged(off, at, what);
         if (!visited.Add(node)) { Damaged(node, $"node 0x{node:x} is reached twice (a loop)"); return false; }
@@ -112,6 +126,7 @@ public sealed partial class MachOFile
                 if ((flags & EXPORT_SYMBOL_FLAGS_STUB_AND_RESOLVER) != 0 && !SpanReader.TryReadUleb128(info, ref p, out resolver))
                 { Damaged(p, "truncated resolver offset"); return false; }
             }
+            if ((nameBytes += prefixLength) > MaxTrieNameBytes) { Damaged(node, $"names add up to more than {MaxTrieNameBytes} bytes"); return false; }
             result.Add(new MachOExport(Encoding.UTF8.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(name)[..prefixLength]),
                 flags, address, resolver, (int)Math.Min(ordinal, int.MaxValue), importName));
         }
@@ -321,7 +336,7 @@ public sealed partial class MachOFile
                 if (format == DYLD_CHAINED_IMPORT_ADDEND) addend = (int)r.U32(at + 4);
             }
             string name;
-            if (nameOffset < (ulong)names.Length) name = Encoding.UTF8.GetString(SpanReader.CString(names[(int)nameOffset..]));
+            if (nameOffset < (ulong)names.Length) name = Name(names[(int)nameOffset..]);
             else { Bad(at, $"import {i} name offset 0x{nameOffset:x} is outside the symbol strings"); name = "<corrupt>"; }
             list.Add(new MachOBinding(MachOBindTable.ChainedFixups, name, ordinal, weak, BIND_TYPE_POINTER, addend, -1, 0, 0));
         }
@@ -355,7 +370,7 @@ public sealed partial class MachOFile
             ushort desc = r.U16(at + 6);
             ulong value = Is64 ? r.U64(at + 8) : r.U32(at + 8);
             string name;
-            if (strx < (ulong)strings.Length) name = Encoding.UTF8.GetString(SpanReader.CString(strings[(int)strx..]));
+            if (strx < (ulong)strings.Length) name = Name(strings[(int)strx..]);
             else { AddAnomaly("MACHO042", $"symbol {i} name offset 0x{strx:x} lies outside the string table"); name = "<corrupt>"; }
             list[i] = new MachOSymbol((int)i, name, type, sect, desc, value);
         }

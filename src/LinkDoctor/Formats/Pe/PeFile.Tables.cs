@@ -111,6 +111,7 @@ public sealed partial class PeFile
             }
             uint hintName = (uint)(thunk & 0x7fffffff);
             var hn = BytesFrom(new Rva(hintName));
+            hn = hn[..Math.Min(hn.Length, MaxNameLength)];
             int nul = hn.Length >= 2 ? hn[2..].IndexOf((byte)0) : -1;
             if (nul < 0) { list.Add(new PeImport(Corrupt(code, $"{table}: {dll} import {list.Count}: hint/name RVA 0x{hintName:x} is not a string in the file"), 0, null)); continue; }
             list.Add(new PeImport(Encoding.UTF8.GetString(hn.Slice(2, nul)), (ushort)(hn[0] | hn[1] << 8), null));

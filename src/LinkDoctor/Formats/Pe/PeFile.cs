@@ -143,7 +143,7 @@ public sealed partial class PeFile : ILoadableObject
             if (rawName.Length > 1 && rawName[0] == (byte)'/' && uint.TryParse(Encoding.ASCII.GetString(rawName[1..]), out uint strOff))
             {
                 if (!stringsRead) { strings = CoffStringTable(r, fileHeader); stringsRead = true; }
-                if (strOff < (uint)strings.Length) name = Encoding.UTF8.GetString(SpanReader.CString(strings[(int)strOff..]));
+                if (strOff < (uint)strings.Length) name = Encoding.UTF8.GetString(SpanReader.CString(strings[(int)strOff..][..Math.Min(strings.Length - (int)strOff, MaxNameLength)]));
                 else anomalies.Add(new Anomaly("PE002", $"section {i + 1} long name {name} is outside the COFF string table", (long)sh + i * SIZEOF_IMAGE_SECTION_HEADER));
             }
             var sr = new SpanReader(s, false);
@@ -210,10 +210,14 @@ public sealed partial class PeFile : ILoadableObject
         return default;
     }
 
-    /// <summary>The NUL-terminated string at <paramref name="rva"/>, or null when the RVA is not in the file or the string is unterminated.</summary>
+    /// <summary>The longest name read (64 KiB): it bounds each search for a NUL, so many names pointing into one unterminated string cost linear time.</summary>
+    public const int MaxNameLength = 1 << 16;
+
+    /// <summary>The NUL-terminated string at <paramref name="rva"/> (at most <see cref="MaxNameLength"/> bytes), or null when the RVA is not in the file or the string is unterminated.</summary>
     public string? StringAt(Rva rva)
     {
         var b = BytesFrom(rva);
+        b = b[..Math.Min(b.Length, MaxNameLength)];
         int nul = b.IndexOf((byte)0);
         return nul < 0 ? null : Encoding.UTF8.GetString(b[..nul]);
     }
