@@ -79,7 +79,7 @@ public sealed class CliTests(ITestOutputHelper output)
         output.WriteLine(r.Stderr);
         Assert.Equal(3, lines.Length);
         Assert.StartsWith($"linkdoctor: {truncated}: program header table", lines[0]);
-        Assert.Equal($"linkdoctor: {text}: not an ELF file (bad magic) at offset 0x0", lines[1]);
+        Assert.Equal($"linkdoctor: {text}: not an ELF, Mach-O or PE file (bad magic) at offset 0x0", lines[1]);
         Assert.Equal($"linkdoctor: {missing}: No such file or directory", lines[2]);
         Assert.Contains("/usr/bin/ls", r.Stdout);
 

@@ -74,16 +74,19 @@ public static class StartupSimulator
         }
         // The interpreter is missing or unusable.
         string interp = exec.Interpreter!;
-        string? flavour = LibcFlavour.FromInterpreter(interp) ?? LibcFlavour.Detect(main, isGo: false).Flavour is var f && f is LibcFlavour.Glibc or LibcFlavour.Musl ? f : null;
+        string detected = LibcFlavour.Detect(main, isGo: false).Flavour;
+        string? flavour = LibcFlavour.FromInterpreter(interp) ?? (detected is LibcFlavour.Glibc or LibcFlavour.Musl ? detected : null);
         b.Explain($"{program} was built for {(flavour is null ? "an unknown C library" : flavour)} (PT_INTERP {interp})");
-        bool rootIsMusl = request.Root.IsDirectory("/lib") && Directory.EnumerateFiles(request.Root.Resolve("/lib").HostPath, "ld-musl-*").Any();
-        if (flavour == LibcFlavour.Glibc && rootIsMusl)
+        // A musl system: a musl loader and no glibc loader for this machine (Debian with musl-tools has both).
+        bool muslSystem = !standardExists && standard is not null && !request.Root.Resolve(standard).Exists
+            && request.Root.IsDirectory("/lib") && Directory.EnumerateFiles(request.Root.Resolve("/lib").HostPath, "ld-musl-*").Any();
+        if (exec.Errno == IO.Errno.ENOENT && flavour == LibcFlavour.Glibc && muslSystem)
         {
             b.Fix("this is a glibc program on a musl system (Alpine): rebuild it there (CGO_ENABLED=1 on Alpine, or musl-gcc), or link it statically (CGO_ENABLED=0 for pure Go; -extldflags '-static')");
             b.Fix("or install glibc compatibility: apk add gcompat (enough for simple programs)");
             return;
         }
-        if (flavour == LibcFlavour.Musl)
+        if (exec.Errno == IO.Errno.ENOENT && flavour == LibcFlavour.Musl)
         {
             b.Fix("this is a musl program: install musl (Debian: apt install musl), or rebuild it against this system's C library");
             return;

@@ -25,7 +25,7 @@ public interface IBinaryFormatReader
 public sealed class BinaryFile : IDisposable
 {
     /// <summary>Every format LinkDoctor reads, in the order their magic is tested.</summary>
-    public static IReadOnlyList<IBinaryFormatReader> Readers { get; } = [ElfFormatReader.Instance];
+    public static IReadOnlyList<IBinaryFormatReader> Readers { get; } = [ElfFormatReader.Instance, MachO.MachOFormatReader.Instance, Pe.PeFormatReader.Instance];
 
     /// <summary>The longest magic any reader needs.</summary>
     public static int MagicLength { get; } = Readers.Max(r => r.MagicLength);

@@ -1,16 +1,18 @@
+using LinkDoctor.Formats;
 using LinkDoctor.Formats.Elf;
 
 namespace LinkDoctor.IO;
 
-/// <summary>Expands command-line operands: files as given; directories (with recursion) into the ELF files below them.</summary>
+/// <summary>Expands command-line operands: files as given; directories (with recursion) into the binaries (ELF, Mach-O, PE) below them.</summary>
 public static class FileWalker
 {
     /// <summary>
     /// Files named on the command line are kept as they are (errors are reported for them). Below a directory,
-    /// only regular files that start with the ELF magic are kept; symbolic links are not followed, so each
-    /// file is reported once.
+    /// only regular files whose magic <see cref="BinaryFile.Identify"/> recognises are kept (of
+    /// <paramref name="formats"/>, when given); symbolic links are not followed, so each file is reported once.
     /// </summary>
-    public static List<string> Expand(IEnumerable<string> operands, bool recursive, List<(string Path, string Error)> errors)
+    public static List<string> Expand(IEnumerable<string> operands, bool recursive, List<(string Path, string Error)> errors,
+        IReadOnlyCollection<BinaryFormat>? formats = null)
     {
         var files = new List<string>();
         foreach (var op in operands)
@@ -18,7 +20,7 @@ public static class FileWalker
             if (Directory.Exists(op))
             {
                 if (!recursive) { errors.Add((op, "Is a directory (use -r)")); continue; }
-                Walk(op, files);
+                Walk(op, files, formats);
             }
             else files.Add(op);
         }
@@ -29,7 +31,7 @@ public static class FileWalker
     /// Lists the tree lazily while the cores check the magic of what is listed so far (enumeration and the
     /// open/read/close of each file overlap), then sorts, so the output order does not depend on scheduling.
     /// </summary>
-    private static void Walk(string dir, List<string> files)
+    private static void Walk(string dir, List<string> files, IReadOnlyCollection<BinaryFormat>? formats)
     {
         var options = new EnumerationOptions
         {
@@ -41,11 +43,43 @@ public static class FileWalker
         var found = new System.Collections.Concurrent.ConcurrentBag<string>();
         Parallel.ForEach(Directory.EnumerateFiles(dir, "*", options), f =>
         {
-            if (StartsWithElfMagic(f)) found.Add(f);
+            if (Identify(f) is { } format && (formats is null || formats.Contains(format))) found.Add(f);
         });
         var list = found.ToList();
         list.Sort(StringComparer.Ordinal);
         files.AddRange(list);
+    }
+
+    /// <summary>
+    /// Reads the first <see cref="BinaryFile.MagicLength"/> bytes: the format whose magic a regular file starts with
+    /// (a Java class file is not a universal Mach-O file), or null.
+    /// </summary>
+    public static BinaryFormat? Identify(string path)
+    {
+        Span<byte> head = stackalloc byte[BinaryFile.MagicLength];
+        int n = ReadHead(path, head);
+        return n <= 0 ? null : BinaryFile.Identify(head[..n])?.Format;
+    }
+
+    private static int ReadHead(string path, Span<byte> head)
+    {
+        if (NativeFile.IsSupported)
+        {
+            int fd = NativeFile.OpenRead(path);
+            if (fd < 0) return -1;
+            try { return NativeFile.ReadAt(fd, head, 0); }
+            catch (IOException) { return -1; } // a FIFO, a device: not a binary
+            finally { NativeFile.Close(fd); }
+        }
+        try
+        {
+            using var h = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return RandomAccess.Read(h, head, 0);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return -1;
+        }
     }
 
     /// <summary>Reads 4 bytes: true for a regular file that starts with the ELF magic.</summary>

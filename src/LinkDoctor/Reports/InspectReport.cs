@@ -42,12 +42,66 @@ public sealed record InspectReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? AbiTag { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Anomalies { get; init; }
 
+    // Mach-O and PE (absent for ELF).
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Slice { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Architectures { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? DelayNeeded { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Rpaths { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? InstallName { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? CurrentVersion { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? CompatibilityVersion { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<DylibReport>? Dylibs { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? MinOs { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Platform { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Sdk { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<BuildVersionReport>? BuildVersions { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Uuid { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public bool? CodeSignature { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ulong? HeaderPadding { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? HeaderFlags { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? FixupFormat { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Subsystem { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? SubsystemVersion { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Characteristics { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? DllCharacteristics { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? ImageBase { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Pdb { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public bool? IsDotNet { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ClrReport? Clr { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? ImportCount { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? ExportCount { get; init; }
+
     // Details, present only when asked for (--versions, --dynamic, --notes, --headers).
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public VersionsReport? Versions { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<DynamicEntryReport>? Dynamic { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<NoteReport>? Notes { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public HeadersReport? Headers { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public MachOHeadersReport? MachOHeaders { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public PeHeadersReport? PeHeaders { get; init; }
 }
+
+/// <summary>A Mach-O dylib load command: <c>kind</c> is load, weak, reexport, lazy or upward.</summary>
+public sealed record DylibReport(string Name, string Kind, string CompatibilityVersion, string CurrentVersion);
+/// <summary>LC_BUILD_VERSION or LC_VERSION_MIN_*: platform, minimum OS, SDK, and the tools that built the image.</summary>
+public sealed record BuildVersionReport(string Command, string Platform, string MinOs, string Sdk, IReadOnlyList<string> Tools);
+/// <summary>The CLR header of a .NET assembly.</summary>
+public sealed record ClrReport(string RuntimeVersion, string? MetadataVersion, IReadOnlyList<string> Flags);
+
+/// <summary><c>--headers</c> of a Mach-O image: mach_header, every load command, segments with their sections.</summary>
+public sealed record MachOHeadersReport(string Magic, string CpuType, string CpuSubType, string FileType, uint NCmds, uint SizeOfCmds, string Flags,
+    IReadOnlyList<LoadCommandReport> LoadCommands, IReadOnlyList<SegmentReport> Segments);
+public sealed record LoadCommandReport(int Index, string Cmd, uint CmdSize, string Offset);
+public sealed record SegmentReport(string Name, string VmAddr, string VmSize, string FileOff, string FileSize, string MaxProt, string InitProt,
+    IReadOnlyList<MachOSectionReport> Sections);
+public sealed record MachOSectionReport(string Segment, string Name, string Address, string Size, string Offset, uint Align, string Flags);
+
+/// <summary><c>--headers</c> of a PE image: file header, optional header, data directories, sections.</summary>
+public sealed record PeHeadersReport(string Machine, int NumberOfSections, string TimeDateStamp, string Magic, string LinkerVersion,
+    string EntryPoint, string ImageBase, string SectionAlignment, string FileAlignment, string OperatingSystemVersion, string ImageVersion,
+    string SubsystemVersion, string SizeOfImage, string SizeOfHeaders, string CheckSum, IReadOnlyList<DataDirectoryReport> DataDirectories,
+    IReadOnlyList<PeSectionReport> Sections);
+public sealed record DataDirectoryReport(string Name, string Rva, string Size);
+public sealed record PeSectionReport(int Index, string Name, string VirtualSize, string VirtualAddress, string SizeOfRawData, string PointerToRawData, string Characteristics);
 
 public sealed record GoReport(bool IsGo, string? Evidence, string? GoVersion, string? ModulePath, string? BuildId,
     IReadOnlyDictionary<string, string>? Settings);

@@ -3,6 +3,8 @@ using LinkDoctor.Diagnosis;
 using LinkDoctor.Formats;
 using LinkDoctor.Formats.Elf;
 using LinkDoctor.Formats.Go;
+using LinkDoctor.Formats.MachO;
+using LinkDoctor.Formats.Pe;
 using LinkDoctor.IO;
 using static LinkDoctor.Formats.Elf.ElfNative;
 
@@ -14,24 +16,46 @@ public sealed record InspectOptions(bool Dynamic = false, bool Versions = false,
 /// <summary>Builds the <c>inspect</c> report of one file.</summary>
 public static class Inspector
 {
-    public static InspectReport Inspect(string path, InspectOptions options)
+    /// <summary>The report of a file (of its first slice, for a universal Mach-O file: see <see cref="InspectAll(string, InspectOptions)"/>).</summary>
+    public static InspectReport Inspect(string path, InspectOptions options) => InspectAll(path, options)[0];
+
+    /// <summary>One report per object in the file: one, or one per slice of a universal Mach-O file; bad input gives one report with <c>error</c>.</summary>
+    public static List<InspectReport> InspectAll(string path, InspectOptions options)
     {
-        InspectReport? report = null;
+        List<InspectReport>? reports = null;
         string? error = FileErrors.Capture(() =>
         {
             using var image = BinaryImage.Open(path);
-            report = Inspect(image, options);
+            reports = InspectAll(image, options);
         });
-        return error is null ? report! : new InspectReport { Path = path, Error = error };
+        return error is null ? reports! : [new InspectReport { Path = path, Error = error }];
     }
 
     /// <summary>Inspects bytes already open; bad input becomes a report with <c>error</c>, never an exception.</summary>
-    public static InspectReport Inspect(BinaryImage image, InspectOptions options)
+    public static InspectReport Inspect(BinaryImage image, InspectOptions options) => InspectAll(image, options)[0];
+
+    /// <summary>Inspects bytes already open, one report per object; bad input becomes one report with <c>error</c>.</summary>
+    public static List<InspectReport> InspectAll(BinaryImage image, InspectOptions options)
     {
-        InspectReport? report = null;
-        string? error = FileErrors.Capture(() => report = Inspect(ElfFile.Open(image), image.Path, options));
-        return error is null ? report! : new InspectReport { Path = image.Path, Error = error };
+        List<InspectReport>? reports = null;
+        string? error = FileErrors.Capture(() =>
+        {
+            var file = BinaryFile.Open(image, ownsImage: false);
+            var list = new List<InspectReport>(file.Objects.Count);
+            foreach (var o in file.Objects) list.Add(Inspect(o, image.Path, options, file.Objects));
+            reports = list;
+        });
+        return error is null ? reports! : [new InspectReport { Path = image.Path, Error = error }];
     }
+
+    /// <summary>The report of one object of any format; <paramref name="siblings"/> are the slices of the same universal file.</summary>
+    public static InspectReport Inspect(ILoadableObject o, string path, InspectOptions options, IReadOnlyList<ILoadableObject>? siblings = null) => o switch
+    {
+        ElfFile elf => Inspect(elf, path, options),
+        MachOFile macho => MachOInspector.Inspect(macho, path, options, siblings),
+        PeFile pe => PeInspector.Inspect(pe, path, options),
+        _ => throw new NotSupportedException($"no inspector for {o.Format}"),
+    };
 
     public static InspectReport Inspect(ElfFile elf, string path, InspectOptions options)
     {

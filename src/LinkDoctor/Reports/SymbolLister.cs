@@ -1,4 +1,7 @@
+using LinkDoctor.Formats;
 using LinkDoctor.Formats.Elf;
+using LinkDoctor.Formats.MachO;
+using LinkDoctor.Formats.Pe;
 using LinkDoctor.IO;
 using static LinkDoctor.Formats.Elf.ElfNative;
 
@@ -28,9 +31,23 @@ public static class SymbolLister
         string path = image.Path;
         string? error = FileErrors.Capture(() =>
         {
-            var elf = ElfFile.Open(image);
-            AddTable(list, elf, elf.DynamicSymbols, ".dynsym", path, options);
-            if (options.All) AddTable(list, elf, elf.Symbols, ".symtab", path, options);
+            var file = BinaryFile.Open(image, ownsImage: false);
+            foreach (var o in file.Objects)
+            {
+                switch (o)
+                {
+                    case ElfFile elf:
+                        AddTable(list, elf, elf.DynamicSymbols, ".dynsym", path, options);
+                        if (options.All) AddTable(list, elf, elf.Symbols, ".symtab", path, options);
+                        break;
+                    case MachOFile macho:
+                        MachOSymbolLister.Add(list, macho, path, options);
+                        break;
+                    case PeFile pe:
+                        PeSymbolLister.Add(list, pe, path, options);
+                        break;
+                }
+            }
         });
         if (error is not null) return [new SymbolReport { Path = path, Error = error }];
         return list;

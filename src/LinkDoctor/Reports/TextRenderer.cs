@@ -57,6 +57,8 @@ public static class TextRenderer
 
     public static void WriteInspect(TextWriter w, InspectReport r)
     {
+        if (r.Format == "Mach-O") { WriteInspectMachO(w, r); return; }
+        if (r.Format == "PE") { WriteInspectPe(w, r); return; }
         w.WriteLine(r.Path);
         Field(w, "format", $"{r.Class}, {r.Endian}-endian, {r.Machine}, OS/ABI {r.OsAbi}");
         Field(w, "type", r.Type);
@@ -87,6 +89,96 @@ public static class TextRenderer
         if (r.Anomalies is { Count: > 0 } an)
             foreach (var a in an) Field(w, "anomaly", a);
     }
+
+    /// <summary>A Mach-O image (one block per slice of a universal file), in the spirit of the ELF summary and <c>otool -L -l</c>.</summary>
+    private static void WriteInspectMachO(TextWriter w, InspectReport r)
+    {
+        w.WriteLine(r.Slice is null ? r.Path : $"{r.Path} (slice {r.Slice})");
+        string universal = r.Architectures is { } a ? $" (universal: {string.Join(", ", a)})" : "";
+        Field2(w, "format", $"Mach-O {r.Class}, {r.Endian}-endian, {r.Machine}{universal}");
+        Field2(w, "type", r.Type);
+        Field2(w, "interpreter", Dash(r.Interpreter));
+        Field2(w, "linkage", r.Linkage);
+        Field2(w, "install name", r.InstallName is null ? "-" : $"{r.InstallName} (compatibility version {r.CompatibilityVersion}, current version {r.CurrentVersion})");
+        if (r.Dylibs is not { Count: > 0 } dylibs) Field2(w, "needed", "-");
+        else
+            for (int i = 0; i < dylibs.Count; i++)
+            {
+                var d = dylibs[i];
+                string kind = d.Kind == "load" ? "" : $", {d.Kind}";
+                Field2(w, i == 0 ? "needed" : "", $"{d.Name} (compatibility version {d.CompatibilityVersion}, current version {d.CurrentVersion}{kind})");
+            }
+        Field2(w, "rpaths", r.Rpaths is { Count: > 0 } rp ? string.Join(", ", rp) : "-");
+        Field2(w, "min os", r.MinOs is null ? "-" : r.Sdk is null ? r.MinOs : $"{r.MinOs} (sdk {r.Sdk})");
+        Field2(w, "uuid", Dash(r.Uuid));
+        Field2(w, "code signature", YesNo(r.CodeSignature));
+        Field2(w, "header padding", $"{r.HeaderPadding} bytes");
+        Field2(w, "flags", r.HeaderFlags is { Count: > 0 } f ? string.Join(' ', f) : "-");
+        if (r.Entry is not null) Field2(w, "entry", $"{r.Entry} (LC_MAIN entryoff)");
+        Field2(w, "imports", $"{r.ImportCount} ({r.FixupFormat})");
+        Field2(w, "exports", r.ExportCount?.ToString());
+        if (r.MachOHeaders is { } h) WriteMachOHeaders(w, h);
+        if (r.Anomalies is { Count: > 0 } an)
+            foreach (var x in an) Field2(w, "anomaly", x);
+    }
+
+    private static void WriteMachOHeaders(TextWriter w, MachOHeadersReport h)
+    {
+        w.WriteLine("  mach header:");
+        w.WriteLine($"    magic {h.Magic}, cputype {h.CpuType}, cpusubtype {h.CpuSubType}, filetype {h.FileType}, ncmds {h.NCmds}, sizeofcmds {h.SizeOfCmds}, flags {h.Flags}");
+        w.WriteLine("  load commands:");
+        foreach (var c in h.LoadCommands) w.WriteLine($"    {c.Index,3} {c.Cmd,-28} cmdsize {c.CmdSize,-6} at {c.Offset}");
+        w.WriteLine("  segments:");
+        foreach (var s in h.Segments)
+        {
+            w.WriteLine($"    {s.Name,-16} vmaddr {s.VmAddr,-18} vmsize {s.VmSize,-12} fileoff {s.FileOff,-10} filesize {s.FileSize,-10} {s.InitProt}/{s.MaxProt}");
+            foreach (var x in s.Sections)
+                w.WriteLine($"      {x.Segment + "," + x.Name,-30} addr {x.Address,-18} size {x.Size,-10} offset {x.Offset,-10} align 2^{x.Align} flags {x.Flags}");
+        }
+    }
+
+    /// <summary>A PE image, in the spirit of the ELF summary and <c>dumpbin /headers /dependents</c>.</summary>
+    private static void WriteInspectPe(TextWriter w, InspectReport r)
+    {
+        w.WriteLine(r.Path);
+        Field2(w, "format", $"{r.Class}, {r.Machine}{(r.IsDotNet == true ? ", .NET assembly" : "")}");
+        Field2(w, "type", r.Type);
+        Field2(w, "subsystem", $"{r.Subsystem} {r.SubsystemVersion}");
+        Field2(w, "dll name", Dash(r.InstallName));
+        Field2(w, "needed", r.Needed is { Count: > 0 } n ? string.Join(", ", n) : "-");
+        Field2(w, "delay-load", r.DelayNeeded is { Count: > 0 } dn ? string.Join(", ", dn) : "-");
+        Field2(w, "image base", r.ImageBase);
+        Field2(w, "entry", $"{r.Entry} (RVA)");
+        Field2(w, "characteristics", r.Characteristics is { Count: > 0 } c ? string.Join(' ', c) : "-");
+        Field2(w, "dll chars", r.DllCharacteristics is { Count: > 0 } dc ? string.Join(' ', dc) : "-");
+        Field2(w, "pdb", Dash(r.Pdb));
+        if (r.Clr is { } clr) Field2(w, "clr", $"runtime {clr.RuntimeVersion}, metadata {clr.MetadataVersion ?? "?"}, {string.Join(' ', clr.Flags)}");
+        Field2(w, "signed", YesNo(r.CodeSignature));
+        Field2(w, "imports", r.ImportCount?.ToString());
+        Field2(w, "exports", r.ExportCount?.ToString());
+        if (r.PeHeaders is { } h) WritePeHeaders(w, h);
+        if (r.Anomalies is { Count: > 0 } an)
+            foreach (var x in an) Field2(w, "anomaly", x);
+    }
+
+    private static void WritePeHeaders(TextWriter w, PeHeadersReport h)
+    {
+        w.WriteLine("  file header:");
+        w.WriteLine($"    machine {h.Machine}, {h.NumberOfSections} sections, time stamp {h.TimeDateStamp}");
+        w.WriteLine("  optional header:");
+        w.WriteLine($"    magic {h.Magic}, linker {h.LinkerVersion}, entry {h.EntryPoint}, image base {h.ImageBase}, section alignment {h.SectionAlignment}, file alignment {h.FileAlignment}");
+        w.WriteLine($"    os {h.OperatingSystemVersion}, image {h.ImageVersion}, subsystem {h.SubsystemVersion}, size of image {h.SizeOfImage}, size of headers {h.SizeOfHeaders}, checksum {h.CheckSum}");
+        w.WriteLine("  data directories:");
+        foreach (var d in h.DataDirectories) w.WriteLine($"    {d.Name,-15} rva {d.Rva,-10} size {d.Size}");
+        w.WriteLine("  sections:");
+        w.WriteLine($"    {"[Nr]",-5} {"Name",-10} {"VirtSize",-10} {"VirtAddr",-10} {"RawSize",-10} {"RawPtr",-10} Characteristics");
+        foreach (var s in h.Sections)
+            w.WriteLine($"    [{s.Index,3}] {s.Name,-10} {s.VirtualSize,-10} {s.VirtualAddress,-10} {s.SizeOfRawData,-10} {s.PointerToRawData,-10} {s.Characteristics}");
+    }
+
+    /// <summary>The Mach-O and PE summaries' field: a wider label column than ELF's (whose output is fixed by tests).</summary>
+    private static void Field2(TextWriter w, string name, string? value) =>
+        w.WriteLine($"  {(name.Length == 0 ? "" : name + ":"),-17}{value}");
 
     private static void Field(TextWriter w, string name, string? value) => w.WriteLine($"  {name + ":",-13}{value}");
 
@@ -141,16 +233,21 @@ public static class TextRenderer
     /// <summary>A readelf --dyn-syms-like table, with the version after the name.</summary>
     public static void WriteSymbols(TextWriter w, IReadOnlyList<SymbolReport> symbols, bool withHeader)
     {
-        string? table = null;
+        (string? Path, string? Slice, string? Table) table = default;
         foreach (var s in symbols)
         {
             if (s.Error is not null) continue;
-            if (withHeader && s.Table != table)
+            // Mach-O and PE list several tables (exports, imports) even by default: always name them.
+            if ((withHeader || s.Table is not (".dynsym" or ".symtab")) && (s.Path, s.Slice, s.Table) != table)
             {
-                table = s.Table;
-                w.WriteLine($"{s.Path} ({s.Table}):");
+                table = (s.Path, s.Slice, s.Table);
+                w.WriteLine(s.Slice is null ? $"{s.Path} ({s.Table}):" : $"{s.Path} [{s.Slice}] ({s.Table}):");
             }
             string name = s.Name + (s.Version is null ? "" : (s.DefaultVersion == true ? "@@" : "@") + s.Version);
+            // Mach-O and PE only (ELF symbols have none of these): the ordinal, the library, the forwarder.
+            if (s.Ordinal is { } ord) name += $" @{ord}";
+            if (s.Library is { } lib) name += $" (from {lib})";
+            if (s.Forwarder is { } fwd) name += $" -> {fwd}";
             w.WriteLine($"{s.Value:x16} {s.Size,6} {s.Type,-7} {s.Binding,-6} {s.Visibility,-9} {s.Section,4} {name}");
         }
     }
