@@ -33,9 +33,6 @@ public sealed class RootedFileSystem
     public string Root { get; }
     public bool IsHost => _prefix.Length == 0;
 
-    /// <summary>The host path of a path inside the root (no symlink resolution).</summary>
-    public string ToHost(string rootPath) => _prefix + (rootPath.StartsWith('/') ? rootPath : "/" + rootPath);
-
     /// <summary>
     /// Resolves an absolute path inside the root (a relative one is taken from the root's "/"), following every
     /// symbolic link. Results are cached: loaders ask for the same directories again and again.
@@ -82,12 +79,6 @@ public sealed class RootedFileSystem
     {
         var r = Resolve(rootPath);
         return r.Exists && Directory.Exists(r.HostPath);
-    }
-
-    public bool IsFile(string rootPath)
-    {
-        var r = Resolve(rootPath);
-        return r.Exists && File.Exists(r.HostPath);
     }
 
     /// <summary>Opens a file inside the root; throws like <see cref="BinaryImage.Open"/> (FileNotFound for a missing one).</summary>

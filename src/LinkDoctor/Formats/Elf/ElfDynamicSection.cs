@@ -16,11 +16,10 @@ public sealed class ElfDynamicSection
     private readonly ulong _strtabSize;
     private readonly bool _hasStrtab;
 
-    private ElfDynamicSection(ElfFile file, IReadOnlyList<ElfDynamicEntry> entries, ulong fileOffset)
+    private ElfDynamicSection(ElfFile file, IReadOnlyList<ElfDynamicEntry> entries)
     {
         _file = file;
         Entries = entries;
-        FileOffset = fileOffset;
         ulong strtab = 0, strsz = 0;
         bool hasStrtab = false, hasStrsz = false;
         foreach (var e in entries)
@@ -68,8 +67,6 @@ public sealed class ElfDynamicSection
     }
 
     public IReadOnlyList<ElfDynamicEntry> Entries { get; }
-    /// <summary>File offset of the first entry.</summary>
-    public ulong FileOffset { get; }
     public IReadOnlyList<string> Needed { get; }
     public string? SoName { get; }
     public string? RPath { get; }
@@ -146,7 +143,7 @@ public sealed class ElfDynamicSection
         }
         if (!terminated)
             file.AddAnomaly("ELF023", "dynamic section has no DT_NULL terminator", (long)offset);
-        return new ElfDynamicSection(file, entries, offset);
+        return new ElfDynamicSection(file, entries);
     }
 
     /// <summary>Names of the DF_* bits set in DT_FLAGS, as readelf prints them.</summary>

@@ -288,14 +288,6 @@ public sealed partial class ElfFile : ILoadableObject
         return sections;
     }
 
-    /// <summary>The first section with the given name, if the file has section headers.</summary>
-    public ElfSection? FindSection(string name)
-    {
-        foreach (var s in Sections)
-            if (s.Name == name) return s;
-        return null;
-    }
-
     public ElfSection? FindSectionByType(uint type)
     {
         foreach (var s in Sections)

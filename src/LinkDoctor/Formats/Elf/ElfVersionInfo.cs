@@ -183,17 +183,4 @@ public sealed class ElfVersionInfo
         return result;
     }
 
-    /// <summary>The ELF hash of a version name (vna_hash, vd_hash), as elf/dl-hash.h <c>_dl_elf_hash</c> computes it.</summary>
-    public static uint ElfHash(ReadOnlySpan<byte> name)
-    {
-        uint h = 0;
-        foreach (byte c in name)
-        {
-            h = (h << 4) + c;
-            uint g = h & 0xf0000000;
-            if (g != 0) h ^= g >> 24;
-            h &= ~g;
-        }
-        return h;
-    }
 }
