@@ -29,7 +29,7 @@ public sealed class ElfDynamicSection
         }
         if (hasStrtab)
         {
-            if (file.TryAddressToOffset(strtab, 1, out ulong off))
+            if (file.MapAddress(strtab, 1, out ulong off))
             {
                 ulong avail = (ulong)file.Image.Length - off;
                 _strtabOffset = off;

@@ -80,7 +80,7 @@ public sealed partial class ElfFile : ILoadableObject
         if (data.Length < ehsize)
             BinaryFormatException.Throw($"truncated ELF header ({data.Length} of {ehsize} bytes)", data.Length);
 
-        var r = new EndianReader(be);
+        var r = new SpanReader(data, be);
         ushort type = r.U16(data[16..]), machine = r.U16(data[18..]);
         uint version = r.U32(data[20..]);
         ulong entry, phoff, shoff;
@@ -153,24 +153,13 @@ public sealed partial class ElfFile : ILoadableObject
         return elf;
     }
 
-    internal EndianReader Reader => new(IsBigEndian);
+    /// <summary>The file through the one bounds-checked reader, in the file's byte order.</summary>
+    internal SpanReader Reader => new(Image.Span, IsBigEndian);
 
-    /// <summary>The one bounds check: <paramref name="size"/> bytes at <paramref name="offset"/>, overflow-safe.</summary>
-    internal ReadOnlySpan<byte> Bytes(ulong offset, ulong size, string what)
-    {
-        ReadOnlySpan<byte> data = Image.Span;
-        if (offset > (ulong)data.Length || (ulong)data.Length - offset < size)
-            BinaryFormatException.Throw($"{what} (0x{size:x} bytes at 0x{offset:x}) extends past end of file (size 0x{data.Length:x})", (long)Math.Min(offset, long.MaxValue));
-        return data.Slice((int)offset, (int)size);
-    }
+    /// <summary><paramref name="size"/> bytes at <paramref name="offset"/>; throws naming <paramref name="what"/> when they do not exist.</summary>
+    internal ReadOnlySpan<byte> Bytes(ulong offset, ulong size, string what) => Reader.Slice(offset, size, what);
 
-    internal bool TryBytes(ulong offset, ulong size, out ReadOnlySpan<byte> bytes)
-    {
-        ReadOnlySpan<byte> data = Image.Span;
-        if (offset > (ulong)data.Length || (ulong)data.Length - offset < size) { bytes = default; return false; }
-        bytes = data.Slice((int)offset, (int)size);
-        return true;
-    }
+    internal bool TryBytes(ulong offset, ulong size, out ReadOnlySpan<byte> bytes) => Reader.TrySlice(offset, size, out bytes);
 
     /// <summary>Anomalies kept per file; past this, one ELF000 entry says how many more were dropped.</summary>
     public const int MaxAnomalies = 64;
@@ -200,7 +189,15 @@ public sealed partial class ElfFile : ILoadableObject
     /// Translates a virtual address to a file offset through the PT_LOAD segments, as the loader's mapping
     /// would place it. Returns false when no segment holds <paramref name="size"/> bytes of file data there.
     /// </summary>
-    public bool TryAddressToOffset(ulong address, ulong size, out ulong offset)
+    public bool TryAddressToOffset(VirtualAddress virtualAddress, ulong size, out FileOffset fileOffset)
+    {
+        bool ok = MapAddress(virtualAddress.Value, size, out ulong offset);
+        fileOffset = new FileOffset(offset);
+        return ok;
+    }
+
+    /// <summary>The same on raw numbers, for the ELF tables themselves (DT_* values are addresses by the spec).</summary>
+    internal bool MapAddress(ulong address, ulong size, out ulong offset)
     {
         foreach (var ph in ProgramHeaders)
         {
@@ -345,14 +342,4 @@ public sealed partial class ElfFile : ILoadableObject
         int n = s.IndexOf((byte)0);
         return n < 0 ? s : s[..n];
     }
-}
-
-/// <summary>Reads integers in the file's byte order.</summary>
-internal readonly struct EndianReader(bool bigEndian)
-{
-    public ushort U16(ReadOnlySpan<byte> s) => bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(s) : BinaryPrimitives.ReadUInt16LittleEndian(s);
-    public uint U32(ReadOnlySpan<byte> s) => bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(s) : BinaryPrimitives.ReadUInt32LittleEndian(s);
-    public ulong U64(ReadOnlySpan<byte> s) => bigEndian ? BinaryPrimitives.ReadUInt64BigEndian(s) : BinaryPrimitives.ReadUInt64LittleEndian(s);
-    public long I64(ReadOnlySpan<byte> s) => (long)U64(s);
-    public int I32(ReadOnlySpan<byte> s) => (int)U32(s);
 }

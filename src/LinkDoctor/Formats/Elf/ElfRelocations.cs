@@ -36,7 +36,7 @@ public static class ElfRelocations
 
     private static void ReadTable(ElfFile file, ulong address, ulong size, int entSize, bool withAddend, bool isPlt, List<ElfRelocation> list)
     {
-        if (!file.TryAddressToOffset(address, size, out ulong off))
+        if (!file.MapAddress(address, size, out ulong off))
         {
             file.AddAnomaly("ELF060", $"relocation table at 0x{address:x} (0x{size:x} bytes) is not within a loadable segment");
             return;

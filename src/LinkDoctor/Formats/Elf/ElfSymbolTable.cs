@@ -131,13 +131,13 @@ public sealed class ElfSymbolTable
             // No dynamic section: a relocatable or odd file may still carry .dynsym.
             return file.Header.ShOff != 0 && file.FindSectionByType(SHT_DYNSYM) is { } ds ? FromSection(file, ds, isDynamic: true) : null;
         }
-        if (!file.TryAddressToOffset(symtabAddr, 0, out ulong symOff))
+        if (!file.MapAddress(symtabAddr, 0, out ulong symOff))
         {
             file.AddAnomaly("ELF033", $"DT_SYMTAB address 0x{symtabAddr:x} is not in any loadable segment");
             return null;
         }
         ulong strOff = 0, strSize = 0;
-        if (dyn.TryGetValue(DT_STRTAB, out ulong strAddr) && file.TryAddressToOffset(strAddr, 1, out strOff))
+        if (dyn.TryGetValue(DT_STRTAB, out ulong strAddr) && file.MapAddress(strAddr, 1, out strOff))
         {
             strSize = (ulong)file.Image.Length - strOff;
             if (dyn.TryGetValue(DT_STRSZ, out ulong strsz)) strSize = Math.Min(strSize, strsz);
@@ -154,7 +154,7 @@ public sealed class ElfSymbolTable
         {
             // Elf_Hash: nbucket, nchain; nchain equals the number of symbols. s390x and alpha use 64-bit words.
             int word = file.Header.Machine == EM_S390 && file.Is64 ? 8 : 4;
-            if (file.TryAddressToOffset(hashAddr, (ulong)(2 * word), out ulong hashOff))
+            if (file.MapAddress(hashAddr, (ulong)(2 * word), out ulong hashOff))
             {
                 var h = file.Image.Span.Slice((int)hashOff, 2 * word);
                 ulong nchain = word == 8 ? file.Reader.U64(h[8..]) : file.Reader.U32(h[4..]);
@@ -196,7 +196,7 @@ public sealed class ElfSymbolTable
     private static int GnuHashSymbolCount(ElfFile file, ulong address)
     {
         var r = file.Reader;
-        if (!file.TryAddressToOffset(address, 16, out ulong off))
+        if (!file.MapAddress(address, 16, out ulong off))
         {
             file.AddAnomaly("ELF037", $"DT_GNU_HASH address 0x{address:x} is not in any loadable segment");
             return -1;

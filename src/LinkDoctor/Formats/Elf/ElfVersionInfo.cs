@@ -34,7 +34,7 @@ public sealed class ElfVersionInfo
             if (_file.Dynamic is { } dyn && dyn.TryGetValue(DT_VERSYM, out ulong versymAddr))
             {
                 int nsyms = _file.DynamicSymbols?.Count ?? 0;
-                if (_file.TryAddressToOffset(versymAddr, (ulong)nsyms * 2, out _versymOffset)) _versymCount = nsyms;
+                if (_file.MapAddress(versymAddr, (ulong)nsyms * 2, out _versymOffset)) _versymCount = nsyms;
                 else _file.AddAnomaly("ELF041", $"DT_VERSYM table (0x{versymAddr:x}, {nsyms} entries) is not within a loadable segment");
             }
             return _versymCount;
@@ -122,7 +122,7 @@ public sealed class ElfVersionInfo
         var result = new List<ElfVersionNeedFile>();
         if (!dyn.TryGetValue(DT_VERNEED, out ulong addr)) return result;
         dyn.TryGetValue(DT_VERNEEDNUM, out ulong num);
-        if (!file.TryAddressToOffset(addr, 16, out ulong off))
+        if (!file.MapAddress(addr, 16, out ulong off))
         {
             file.AddAnomaly("ELF042", $"DT_VERNEED address 0x{addr:x} is not in any loadable segment");
             return result;
@@ -155,7 +155,7 @@ public sealed class ElfVersionInfo
         var result = new List<ElfVersionDefinition>();
         if (!dyn.TryGetValue(DT_VERDEF, out ulong addr)) return result;
         dyn.TryGetValue(DT_VERDEFNUM, out ulong num);
-        if (!file.TryAddressToOffset(addr, 20, out ulong off))
+        if (!file.MapAddress(addr, 20, out ulong off))
         {
             file.AddAnomaly("ELF045", $"DT_VERDEF address 0x{addr:x} is not in any loadable segment");
             return result;

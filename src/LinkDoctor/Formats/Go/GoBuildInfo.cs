@@ -73,7 +73,7 @@ public sealed record GoBuildInfo(string GoVersion, string? Path, string ModInfo,
             else
             {
                 if (ptrSize != 4 && ptrSize != 8) return null;
-                var r = new EndianReader((flags & 1) != 0);
+                var r = new IO.SpanReader(data, (flags & 1) != 0);
                 ulong verPtr = ptrSize == 8 ? r.U64(hdr[16..]) : r.U32(hdr[16..]);
                 ulong modPtr = ptrSize == 8 ? r.U64(hdr[(16 + ptrSize)..]) : r.U32(hdr[(16 + ptrSize)..]);
                 version = ReadGoString(file, r, ptrSize, verPtr);
@@ -104,14 +104,14 @@ public sealed record GoBuildInfo(string GoVersion, string? Path, string ModInfo,
         return true;
     }
 
-    private static string? ReadGoString(ElfFile file, EndianReader r, int ptrSize, ulong headerAddress)
+    private static string? ReadGoString(ElfFile file, IO.SpanReader r, int ptrSize, ulong headerAddress)
     {
-        if (!file.TryAddressToOffset(headerAddress, (ulong)(2 * ptrSize), out ulong hoff)) return null;
-        var h = file.Image.Span.Slice((int)hoff, 2 * ptrSize);
+        if (!file.TryAddressToOffset(new IO.VirtualAddress(headerAddress), (ulong)(2 * ptrSize), out var hoff)) return null;
+        var h = file.Image.Span.Slice((int)hoff.Value, 2 * ptrSize);
         ulong ptr = ptrSize == 8 ? r.U64(h) : r.U32(h);
         ulong len = ptrSize == 8 ? r.U64(h[8..]) : r.U32(h[4..]);
-        if (len > 1 << 24 || !file.TryAddressToOffset(ptr, len, out ulong soff)) return null;
-        return Encoding.UTF8.GetString(file.Image.Span.Slice((int)soff, (int)len));
+        if (len > 1 << 24 || !file.TryAddressToOffset(new IO.VirtualAddress(ptr), len, out var soff)) return null;
+        return Encoding.UTF8.GetString(file.Image.Span.Slice((int)soff.Value, (int)len));
     }
 
     /// <summary>Strips the 16-byte sentinels cmd/go puts around modinfo and splits out <c>path</c> and <c>build</c> lines.</summary>
