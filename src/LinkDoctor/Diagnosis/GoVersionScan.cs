@@ -13,7 +13,10 @@ public sealed class GoVersionEntry
     public GoBuildInfo? Info { get; set; }
     /// <summary>The exact line <c>go version</c> prints on stderr (without the newline), or null.</summary>
     public string? GoError { get; set; }
-    /// <summary>A file LinkDoctor cannot judge as go1.19 would (a format without a reader here): one <c>linkdoctor:</c> line.</summary>
+    /// <summary>
+    /// A file LinkDoctor cannot judge as go1.19 would (a format without a reader in this build, such as PE or Mach-O
+    /// before their readers are registered): one <c>linkdoctor:</c> line on stderr, also in directory walks.
+    /// </summary>
     public string? LinkDoctorError { get; set; }
     /// <summary>Report errors (go1.19's mustPrint): true for operands, <c>-v</c> for directory entries.</summary>
     public bool MustPrint { get; init; }
@@ -125,9 +128,10 @@ public static class GoVersionScan
     {
         var r = ReadFile(e.Path, algorithm);
         if (r.Info is not null) { e.Info = r.Info; return; }
+        // A format this build cannot read is always reported (even in a directory walk): go would have read it.
+        if (r.LinkDoctorError is not null) { e.LinkDoctorError = r.LinkDoctorError; return; }
         if (!e.MustPrint) return;
-        if (r.LinkDoctorError is not null) e.LinkDoctorError = r.LinkDoctorError;
-        else e.GoError = r.OpenFailed ? e.Path : $"{e.Path}: could not read Go build info from {e.Path}: {r.GoError}";
+        e.GoError = r.OpenFailed ? e.Path : $"{e.Path}: could not read Go build info from {e.Path}: {r.GoError}";
     }
 
     /// <summary>The outcome of <c>debug/buildinfo.ReadFile</c> on one file.</summary>

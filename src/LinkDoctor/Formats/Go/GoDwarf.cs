@@ -20,7 +20,7 @@ public sealed record GoCPrototype(string Name, string ReturnType, IReadOnlyList<
     public override string ToString() =>
         $"{ReturnType} {Name}({(Parameters.Count == 0 ? "" : string.Join(", ", Parameters.Select(p => p.Name.Length == 0 ? p.Type : Join(p.Type, p.Name))))})";
 
-    private static string Join(string type, string name) => type.EndsWith('*') ? type + name : type + " " + name;
+    private static string Join(string type, string name) => type + " " + name;
 }
 
 /// <summary>

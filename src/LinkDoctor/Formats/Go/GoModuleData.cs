@@ -65,7 +65,7 @@ public sealed class GoModuleData
         if (md.Text == 0 || md.EText < md.Text || md.ENoPtrData < md.NoPtrData || md.EData < md.Data || md.EBss < md.Bss) return null;
         ulong minpc = F(textIndex - 2), maxpc = F(textIndex - 1);
         if (minpc < md.Text || maxpc > md.EText || maxpc < minpc) return null;
-        if (t.TextStart is { } ts && ts != md.Text) return null;
+        if (t.TextStart is { } ts && ts != 0 && ts != md.Text) return null; // go1.26 writes 0 there
         int? pluginWord = t.Version switch { GoPclntabVersion.Go118 => 51, GoPclntabVersion.Go120 => 53, _ => null };
         string? pluginPath = null;
         if (pluginWord is { } pw)
