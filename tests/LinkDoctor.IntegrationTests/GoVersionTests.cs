@@ -11,7 +11,6 @@ namespace LinkDoctor.IntegrationTests;
 /// every fixture, and Go binaries from npm built by newer and older Go releases; byte for byte, stdout and stderr,
 /// and the exit status.
 /// </summary>
-[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class GoVersionTests(ITestOutputHelper output)
 {
     private static readonly string[] MachineDirs = [.. new[] { "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/libexec", "/usr/local", "/opt" }.Where(Directory.Exists)];
@@ -55,7 +54,8 @@ public sealed class GoVersionTests(ITestOutputHelper output)
         bool skipping = false;
         foreach (var line in stdout.Split('\n'))
         {
-            if (line.Length > 0 && line[0] != '\t') skipping = files.Any(f => line.StartsWith(f + ": ", StringComparison.Ordinal));
+            if (line.Length == 0) skipping = false; // the end of the output
+            else if (line[0] != '\t') skipping = files.Any(f => line.StartsWith(f + ": ", StringComparison.Ordinal));
             if (!skipping) kept.Add(line);
         }
         return string.Join('\n', kept);
@@ -76,13 +76,17 @@ public sealed class GoVersionTests(ITestOutputHelper output)
     [Fact]
     public void EveryFixture()
     {
-        string dir = GoFixtures.Suite();
-        var (n, skipped) = Compare([dir]);
-        // Operands named one by one: non-executable plugins and archives, the header, directories, missing files.
-        var names = Directory.GetFiles(dir).Order(StringComparer.Ordinal).Select(Path.GetFileName).ToArray();
-        var (m, _) = Compare([.. names!, "nope", "libcs.h/x", "."], cwd: dir);
-        var (s, _) = Compare([.. names!], modules: false, cwd: dir);
-        output.WriteLine($"fixtures: {n} Go binaries in the directory walk, {m} named one by one, identical to go version -m ({skipped} of unread formats); --short: {s}");
+        var dirs = GoFixtures.All();
+        var (n, skipped) = Compare(dirs);
+        int m = 0, s = 0;
+        foreach (var dir in dirs)
+        {
+            // Operands named one by one: non-executable plugins and archives, the header, directories, missing files.
+            var names = Directory.GetFiles(dir).Order(StringComparer.Ordinal).Select(Path.GetFileName).ToArray();
+            m += Compare([.. names!, "nope", "libcs.h/x", "."], cwd: dir).Compared;
+            s += Compare([.. names!], modules: false, cwd: dir).Compared;
+        }
+        output.WriteLine($"fixtures: {n} Go binaries in the directory walk, {m} named one by one (and \".\"), identical to go version -m ({skipped} of unread formats); --short: {s}");
         Assert.True(n >= 15);
     }
 
@@ -102,9 +106,10 @@ public sealed class GoVersionTests(ITestOutputHelper output)
     /// the same output as go1.19 for each copy, never a crash or a hang.
     /// </summary>
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void DamagedBuildInfoAgainstGo()
     {
-        string src = Path.Combine(GoFixtures.Suite(), "pure");
+        string src = Path.Combine(GoFixtures.Modes(), "pure");
         string npm = GoFixtures.Npm();
         string old = Directory.GetFiles(npm, "esbuild", SearchOption.AllDirectories).First(f => f.Contains("esbuild-linux-32-0.13.15"));
         string dir = Path.Combine(Path.GetTempPath(), "ld-go-damage-" + Environment.ProcessId);
@@ -160,9 +165,10 @@ public sealed class GoVersionTests(ITestOutputHelper output)
     /// version is what <c>go version</c> printed for the intact file.
     /// </summary>
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void RecoveredVersionWithoutBuildInfo()
     {
-        string suite = GoFixtures.Suite();
+        string modes = GoFixtures.Modes(), cross = GoFixtures.Cross(), plugins = GoFixtures.Plugins();
         string dir = Path.Combine(Path.GetTempPath(), "ld-go-zeroed-" + Environment.ProcessId);
         Directory.CreateDirectory(dir);
         try
@@ -171,7 +177,7 @@ public sealed class GoVersionTests(ITestOutputHelper output)
             var copies = new List<(string Copy, string Expected)>();
             foreach (var name in names)
             {
-                string original = Path.Combine(suite, name);
+                string original = Path.Combine(name.StartsWith("cross") ? cross : name == "host" ? plugins : modes, name);
                 string expected = Tool.Run("go", ["version", original]).Stdout.Trim().Split(": ")[1];
                 byte[] b = File.ReadAllBytes(original);
                 int at = FindMagic(b);
@@ -223,7 +229,7 @@ public sealed class GoVersionTests(ITestOutputHelper output)
     internal static List<JsonElement> GoJson(params string[] args)
     {
         var r = Tool.LinkDoctor(["go", "--json", .. args]);
-        Assert.True(r.ExitCode is 0, r.Stderr);
+        Assert.True(r.ExitCode is 0 or 1, r.Stderr);
         using var doc = JsonDocument.Parse(r.Stdout);
         return [.. doc.RootElement.EnumerateArray().Select(e => e.Clone())];
     }

@@ -12,7 +12,7 @@ namespace LinkDoctor.Diagnosis;
 /// </summary>
 public static partial class GoHeaderCheck
 {
-    [GeneratedRegex(@"extern\s+(?<ret>[^;()]*?)\s*\b(?<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?<params>[^;()]*)\)\s*;", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\bextern\s+(?<ret>[^;(){}""#]*?)\s*\b(?<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?<params>[^;(){}]*)\)\s*;", RegexOptions.CultureInvariant)]
     private static partial Regex ExternFunction();
 
     [GeneratedRegex(@"/\*.*?\*/|//[^\n]*", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
@@ -24,6 +24,8 @@ public static partial class GoHeaderCheck
     public static IReadOnlyList<Declaration> ParseHeader(string text)
     {
         text = Comments().Replace(text, " ");
+        // Preprocessor lines (#ifdef __cplusplus, #endif …) are not declarations.
+        text = Regex.Replace(text, @"^\s*#.*$", " ", RegexOptions.Multiline);
         var list = new List<Declaration>();
         foreach (Match m in ExternFunction().Matches(text))
         {

@@ -13,7 +13,7 @@ public static class GoFixtures
         mkdir -p "$HOME" "$GOCACHE"
         """;
 
-    private const string Script = GoEnv + """
+    private const string PluginScript = GoEnv + """
 
         # --- modules shared by the plugins and their hosts ---
         mkdir -p dep1 dep2 shared
@@ -121,15 +121,16 @@ public static class GoFixtures
         (cd plugc && CGO_ENABLED=1 go build -buildmode=plugin -o "$OUT/plug-cdep.so" .)
         rm plugc/libgomissing.so
 
+        """;
+
+    private const string ModesScript = GoEnv + """
+
         # --- executables and libraries of every build mode ---
         mkdir -p pure netuser cs
         printf 'module example.com/pure\n\ngo 1.19\n' > pure/go.mod
         printf 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n' > pure/main.go
         (cd pure && CGO_ENABLED=0 go build -o "$OUT/pure" . && CGO_ENABLED=0 go build -ldflags='-s -w' -o "$OUT/pure-stripped" .)
         (cd pure && CGO_ENABLED=0 go build -buildmode=pie -o "$OUT/pure-pie" .)
-        for t in linux/arm64 linux/386 linux/s390x linux/mips linux/ppc64le darwin/arm64 windows/amd64; do
-          (cd pure && CGO_ENABLED=0 GOOS=${t%/*} GOARCH=${t#*/} go build -o "$OUT/cross-${t%/*}-${t#*/}$([ ${t%/*} = windows ] && echo .exe)" .)
-        done
         printf 'module example.com/netuser\n\ngo 1.19\n' > netuser/go.mod
         cat > netuser/main.go <<'G'
         package main
@@ -179,11 +180,30 @@ public static class GoFixtures
         (cd cs && CGO_ENABLED=1 go build -buildmode=c-shared -o "$OUT/libcs2.so" .)
         """;
 
-    /// <summary>Builds (once, cached) and returns the output directory.</summary>
-    public static string Suite() => Fixtures.Build("go-suite", Script);
+    private const string CrossScript = GoEnv + """
 
-    /// <summary>The sources of the suite (the recipe's working directory).</summary>
-    public static string SuiteSources() => Path.Combine(Path.GetDirectoryName(Suite())!, "src");
+        mkdir -p pure
+        printf 'module example.com/pure\n\ngo 1.19\n' > pure/go.mod
+        printf 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n' > pure/main.go
+        for t in linux/arm64 linux/386 linux/s390x linux/mips linux/ppc64le darwin/arm64 windows/amd64; do
+          (cd pure && CGO_ENABLED=0 GOOS=${t%/*} GOARCH=${t#*/} go build -o "$OUT/cross-${t%/*}-${t#*/}$([ ${t%/*} = windows ] && echo .exe)" .)
+        done
+        """;
+
+    /// <summary>Plugins and the hosts that open them (built once, cached).</summary>
+    public static string Plugins() => Fixtures.Build("go-plugins", PluginScript);
+
+    /// <summary>Every build mode: exe, pie, static, stripped, c-shared (and a stale header), c-archive.</summary>
+    public static string Modes() => Fixtures.Build("go-modes", ModesScript);
+
+    /// <summary>The sources of the build-mode fixtures (the recipe's working directory).</summary>
+    public static string ModesSources() => Path.Combine(Path.GetDirectoryName(Modes())!, "src");
+
+    /// <summary>Cross builds: linux/arm64, 386, s390x (big-endian), mips (32-bit big-endian), ppc64le, darwin/arm64, windows/amd64.</summary>
+    public static string Cross() => Fixtures.Build("go-xbuild", CrossScript);
+
+    /// <summary>Every fixture directory.</summary>
+    public static string[] All() => [Plugins(), Modes(), Cross()];
 
     private const string SqliteScript = GoEnv + """
 
