@@ -15,9 +15,17 @@ namespace LinkDoctor.Diagnosis;
 public static partial class GoStaticReadiness
 {
     /// <summary>glibc functions that go through NSS (nss/getXXbyYY_r.c, nss/getXXent_r.c, inet/getaddrinfo via nss_hosts, grp/initgroups.c).</summary>
-    private static readonly string[] NssNet = ["getaddrinfo", "getnameinfo", "gethostbyname", "gethostbyname_r", "gethostbyname2_r", "gethostbyaddr", "gethostbyaddr_r", "getservbyname", "getservbyname_r", "getservbyport_r", "getprotobyname_r"];
+    private static readonly string[] NssNet = ["getaddrinfo", "gethostbyname", "gethostbyname_r", "gethostbyname2", "gethostbyname2_r", "gethostbyaddr", "gethostbyaddr_r", "gethostent_r", "getservbyname", "getservbyname_r", "getservbyport", "getservbyport_r", "getprotobyname", "getprotobyname_r", "getnetbyname_r"];
     private static readonly string[] NssUser = ["getpwnam_r", "getpwuid_r", "getpwnam", "getpwuid", "getgrgid_r", "getgrnam_r", "getgrgid", "getgrnam", "getgrouplist", "initgroups", "getpwent", "getgrent", "getspnam_r"];
     private static readonly string[] Dl = ["dlopen", "dlmopen"];
+
+    /// <summary>The libc functions with link warnings that the C part of a standard package calls.</summary>
+    private static readonly (string Package, string[] Functions)[] PackageCCalls =
+    [
+        ("os/user", ["getpwuid_r", "getpwnam_r", "getgrgid_r", "getgrnam_r", "getgrouplist"]),
+        ("net", ["getaddrinfo"]),
+        ("plugin", ["dlopen"]),
+    ];
 
     public static GoStaticReport Analyze(GoBinary bin, GoBinaryReport report)
     {
@@ -39,6 +47,11 @@ public static partial class GoStaticReadiness
         }
         bool hasSqlite = bin.HasFunctionPrefix("github.com/mattn/go-sqlite3.", out _);
         bool sqliteBundledExtensions = hasSqlite && (FunctionOrSymbol(bin, "unixDlOpen") || FunctionOrSymbol(bin, "sqlite3_load_extension"));
+        // A package's cgo object is linked whole by the external linker: every C call in it counts, used or not
+        // (go1.19 src/os/user/cgo_lookup_cgo.go and getgrouplist_unix.go; src/net/cgo_unix.go; src/plugin/plugin_dlopen.go).
+        foreach (var (pkg, cfns) in PackageCCalls)
+            if (bin.HasFunctionPrefix(pkg + "._C", out var wrapper))
+                foreach (var fn in cfns) calls.TryAdd(fn, (pkg, $"{pkg}'s cgo object is linked ({wrapper}) and calls {fn}"));
         if (report.Plugin?.Value == "dlopen") calls.TryAdd("dlopen", ("plugin", report.Plugin.Evidence));
         if (sqliteBundledExtensions) calls.TryAdd("dlopen", ("github.com/mattn/go-sqlite3", "the bundled SQLite has loadable extensions (sqlite3_load_extension, unixDlOpen in sqlite3-binding.c)"));
 
