@@ -185,7 +185,7 @@ public static class GoPluginCheck
             module.Bad = true;
             string err = GoPluginMessages.DifferentVersion.Render(mismatches[0].Package);
             opened[real] = (err, module);
-            details.Add($"{mismatches.Count} package{(mismatches.Count == 1 ? "" : "s")} differ (the runtime names only the first); the plugin stays loaded (RTLD_GLOBAL) and its symbols stay visible to later plugins");
+            details.Add($"{mismatches.Count} package{(mismatches.Count == 1 ? " differs" : "s differ")} (the runtime names only the first); the plugin stays loaded (RTLD_GLOBAL) and its symbols stay visible to later plugins");
             return Fail(stripped, GoPluginMessages.ModuleInitFailed, details, stripped, err, GoPluginMessages.DifferentVersion.Id)
                 with { Plugin = name, RealPath = real, PluginPath = module.PluginPath, Mismatches = mismatches };
         }
