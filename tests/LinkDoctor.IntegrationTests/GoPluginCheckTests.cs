@@ -11,27 +11,29 @@ namespace LinkDoctor.IntegrationTests;
 /// </summary>
 public sealed class GoPluginCheckTests(ITestOutputHelper output)
 {
-    public static TheoryData<string, string, string[]> Pairs => new()
+    /// <summary>Label, host, plugins, and what the case is about (the message id of the last plugin's outcome, or OK), so that a case cannot pass by accident.</summary>
+    public static TheoryData<string, string, string[], string> Pairs => new()
     {
-        { "compatible", "host", ["./plug-ok.so"] },
-        { "same plugin twice", "host", ["./plug-ok.so", "./plug-ok.so"] },
-        { "a copy under another name", "host", ["./plug-ok.so", "./plug-copy.so"] },
-        { "differing package source", "host", ["./plug-src.so"] },
-        { "differing dependency version", "host", ["./plug-dep.so"] },
-        { "differing build tags", "host", ["./plug-tags.so"] },
-        { "differing -gcflags", "host", ["./plug-gcflags.so"] },
-        { "cgo-less host", "host-nocgo", ["./plug-ok.so"] },
-        { "missing file", "host", ["./nope.so"] },
-        { "missing C dependency (dlopen)", "host", ["./plug-cdep.so"] },
-        { "a failed plugin stays loaded", "host", ["./plug-dep.so", "./plug-ok.so", "./plug-dep.so", "./plug-tags.so"] },
-        { "previous failure under another spelling", "host", ["./plug-src.so", "plug-src.so", "./plug-src"] },
-        { "a non-Go library first (fatal)", "host", ["/usr/lib/x86_64-linux-gnu/libz.so.1", "./plug-ok.so"] },
-        { "a non-Go library after a plugin", "host", ["./plug-ok.so", "/usr/lib/x86_64-linux-gnu/libz.so.1"] },
+        { "compatible", "host", ["./plug-ok.so"], "OK" },
+        { "same plugin twice", "host", ["./plug-ok.so", "./plug-ok.so"], "OK" },
+        { "a copy under another name", "host", ["./plug-ok.so", "./plug-copy.so"], "go-plugin.already-loaded" },
+        { "differing package source", "host", ["./plug-src.so"], "go-plugin.different-version" },
+        { "differing dependency version", "host", ["./plug-dep.so"], "go-plugin.different-version" },
+        { "differing build tags", "host", ["./plug-tags.so"], "go-plugin.different-version" },
+        { "differing -gcflags", "host", ["./plug-gcflags.so"], "go-plugin.different-version" },
+        { "cgo-less host", "host-nocgo", ["./plug-ok.so"], "go-plugin.not-implemented" },
+        { "missing file", "host", ["./nope.so"], "go-plugin.realpath-failed" },
+        { "missing C dependency (dlopen)", "host", ["./plug-cdep.so"], "go-plugin.dlopen-failed" },
+        { "a failed plugin stays loaded", "host", ["./plug-dep.so", "./plug-ok.so", "./plug-dep.so", "./plug-tags.so"], "go-plugin.different-version" },
+        { "previous failure under another spelling", "host", ["./plug-src.so", "plug-src.so", "./plug-src"], "go-plugin.realpath-failed" },
+        { "a non-Go library first (fatal)", "host", ["/usr/lib/x86_64-linux-gnu/libz.so.1", "./plug-ok.so"], "go-plugin.no-module-data" },
+        { "a non-Go library after a plugin", "host", ["./plug-ok.so", "/usr/lib/x86_64-linux-gnu/libz.so.1"], "go-plugin.already-loaded" },
+        { "a failure, then the same package from a later plugin", "host", ["./plug-gcflags.so", "./plug-tags.so", "./plug-dep.so", "./plug-src.so", "./plug-cdep.so", "./plug-ok.so"], "OK" },
     };
 
     [Theory]
     [MemberData(nameof(Pairs))]
-    public void EqualsRealPluginOpen(string label, string host, string[] plugins)
+    public void EqualsRealPluginOpen(string label, string host, string[] plugins, string about)
     {
         string dir = GoFixtures.Plugins();
         var real = Tool.Run(Path.Combine(dir, host), plugins, workingDirectory: dir);
@@ -42,6 +44,10 @@ public sealed class GoPluginCheckTests(ITestOutputHelper output)
         var lines = ours.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith(' ')).ToList();
         Assert.Equal(expected, lines);
         Assert.Equal(expected.All(l => l == "OK") && real.ExitCode == 0 ? 0 : 1, ours.ExitCode);
+        var json = Tool.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "linkdoctor.dll"), "plugin-check", "--json", "./" + host, .. plugins], workingDirectory: dir);
+        using var doc = JsonDocument.Parse(json.Stdout);
+        var last = doc.RootElement.EnumerateArray().Last();
+        Assert.Equal(about, last.TryGetProperty("messageId", out var id) ? id.GetString() : "OK");
         output.WriteLine($"{label}: {string.Join(" | ", expected)}");
         output.WriteLine(ours.Stdout);
     }

@@ -344,12 +344,18 @@ public static class GoPluginCheck
             foreach (var key in new[] { "-tags", "-gcflags", "-trimpath" })
                 if (oi.Setting(key) is { } v) reasons.Add($"the {who} was built with {key}={v}");
         }
-        // Source files of the package, from the pclntab of each.
-        var pf = Files(plugin, pkg);
-        var of = Files(other, pkg);
-        if (pf is not null && of is not null && (pf.Count > 0 || of.Count > 0))
+        // Compiler flags, from the DWARF producer of the package's unit (Go records -N, -l, -race …). Plugins (and
+        // code that may be linked into one) are always compiled with -shared -dynlink: those two say nothing.
+        string? pp = Flags(Producer(plugin, pkg)), op = Flags(Producer(other, pkg));
+        bool flagsDiffer = pp is not null && op is not null && pp != op;
+        if (flagsDiffer) reasons.Add($"compiler flags (-gcflags): {who} \"{(op!.Length == 0 ? "(none)" : op)}\", plugin \"{(pp!.Length == 0 ? "(none)" : pp)}\"");
+        // Source files of the package, from the pclntab of each (the file of each function's entry). Other flags
+        // (inlining) change which functions exist, so files are compared only when the flags agree.
+        var pf = OwnFiles(Files(plugin, pkg), pkg);
+        var of = OwnFiles(Files(other, pkg), pkg);
+        if (!flagsDiffer && pf is { Count: > 0 } && of is { Count: > 0 })
         {
-            if (pf.Any(f => f.StartsWith('/')) != of.Any(f => f.StartsWith('/')) && pf.Count > 0 && of.Count > 0)
+            if (pf.Any(f => f.StartsWith('/')) != of.Any(f => f.StartsWith('/')))
                 reasons.Add($"-trimpath differs: {who} files {Sample(of)}, plugin files {Sample(pf)}");
             else
             {
@@ -361,9 +367,6 @@ public static class GoPluginCheck
                 else if (!pn.SetEquals(on)) reasons.Add($"other files compiled (build tags or constraints?): {who} {string.Join(" ", on.Order())}, plugin {string.Join(" ", pn.Order())}");
             }
         }
-        // Compiler flags, from the DWARF producer of the package's unit (Go records -N, -l, -race, -shared, -dynlink …).
-        string? pp = Producer(plugin, pkg), op = Producer(other, pkg);
-        if (pp is not null && op is not null && pp != op) reasons.Add($"compiler flags (-gcflags): {who} \"{op}\", plugin \"{pp}\"");
         if (reasons.Count == 0)
             reasons.Add("same toolchain, directory, files and compiler flags as far as the binaries show: the source of the package, or the export data of a package it imports, changed between the builds");
         return reasons;
@@ -386,6 +389,29 @@ public static class GoPluginCheck
     {
         try { return bin.Pclntab?.FilesByPackage().TryGetValue(pkg, out var set) == true ? set : []; }
         catch (BinaryFormatException) { return null; }
+    }
+
+    /// <summary>The flags part of a Go producer (<c>Go cmd/compile go1.19.8; -l -shared -dynlink regabi</c>), without -shared and -dynlink.</summary>
+    private static string? Flags(string? producer)
+    {
+        if (producer is null) return null;
+        int semi = producer.IndexOf(';');
+        var flags = semi < 0 ? [] : producer[(semi + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return string.Join(' ', flags.Where(f => f is not ("-shared" or "-dynlink")));
+    }
+
+    /// <summary>The files that live in the package's own directory (linknamed functions of other packages left out).</summary>
+    private static IReadOnlyCollection<string>? OwnFiles(IReadOnlyCollection<string>? files, string pkg)
+    {
+        if (files is null) return null;
+        var own = files.Where(f =>
+        {
+            string d = Dir(f);
+            int at = d.IndexOf('@');
+            if (at >= 0) { int slash = d.IndexOf('/', at); d = d[..at] + (slash < 0 ? "" : d[slash..]); }
+            return d == pkg || d.EndsWith("/" + pkg, StringComparison.Ordinal);
+        }).ToList();
+        return own.Count > 0 ? own : files;
     }
 
     private static string? Producer(GoBinary bin, string pkg)

@@ -43,7 +43,8 @@ public static class GoFixtures
         G
         cp dep1/extra_*.go dep2/
         printf 'module example.com/shared\n\ngo 1.19\n' > shared/go.mod
-        printf 'package shared\n\n//go:noinline\nfunc Name() string { return "A" }\n' > shared/shared.go
+        # Inlinable, so its body is part of the export data (and of the package hash).
+        printf 'package shared\n\nfunc Name() string { return "A" }\n' > shared/shared.go
 
         mod() { # dir module-path dep-dir
           mkdir -p "$1"
@@ -67,7 +68,7 @@ public static class GoFixtures
         # A plugin built while package shared still said "A" (its source then changes).
         mod plugsrc example.com/plugsrc dep1; plugin_src plugsrc
         (cd plugsrc && CGO_ENABLED=1 go build -buildmode=plugin -o "$OUT/plug-src.so" .)
-        printf 'package shared\n\n//go:noinline\nfunc Name() string { return "B" }\n' > shared/shared.go
+        printf 'package shared\n\nfunc Name() string { return "B" }\n' > shared/shared.go
 
         # The host: opens each argument with plugin.Open and prints OK or the error, one line each.
         mod host example.com/host dep1
@@ -107,19 +108,21 @@ public static class GoFixtures
         (cd pluggc && CGO_ENABLED=1 go build -gcflags=all=-l -buildmode=plugin -o "$OUT/plug-gcflags.so" .)
         # A plugin that needs a C library which is gone at run time.
         mod plugc example.com/plugc dep1; plugin_src plugc
-        printf 'int missing_value(void) { return 7; }\n' > plugc/missing.c
-        gcc -shared -fPIC -o plugc/libgomissing.so plugc/missing.c
+        # (outside the package directory: cgo would compile a .c file there into the plugin itself)
+        mkdir -p cmissing
+        printf 'int missing_value(void) { return 7; }\n' > cmissing/missing.c
+        gcc -shared -fPIC -o cmissing/libgomissing.so cmissing/missing.c
         cat > plugc/c.go <<'G'
         package main
 
-        // #cgo LDFLAGS: -L${SRCDIR} -lgomissing
+        // #cgo LDFLAGS: -L${SRCDIR}/../cmissing -lgomissing
         // int missing_value(void);
         import "C"
 
-        func Missing() int { return int(C.missing_value()) }
+        var Missing = int(C.missing_value())
         G
         (cd plugc && CGO_ENABLED=1 go build -buildmode=plugin -o "$OUT/plug-cdep.so" .)
-        rm plugc/libgomissing.so
+        rm cmissing/libgomissing.so
 
         """;
 
