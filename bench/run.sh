@@ -72,3 +72,21 @@ echo "libtree loop                ${lt}s"
 echo "lddtree loop                ${pt}s"
 echo "ldd loop                    ${ld}s"
 echo "ratios: libtree/linkdoctor $(ratio "$lt" "$o")   lddtree/linkdoctor $(ratio "$pt" "$o")   ldd/linkdoctor $(ratio "$ld" "$o")"
+
+echo "== go: every Go binary on the machine (one process) vs a go version -m loop, and vs go version -m over the directories"
+GODIRS=$(for d in /usr/bin /usr/sbin /usr/lib /usr/libexec /usr/local /opt; do [ -d "$d" ] && echo "$d"; done)
+# shellcheck disable=SC2086
+go version $GODIRS 2>/dev/null | sed -E 's/: (go|devel).*$//' > "$tmp/gobins"
+echo "$(wc -l < "$tmp/gobins") Go binaries"
+echo "while IFS= read -r f; do go version -m \"\$f\" >/dev/null 2>&1; done < $tmp/gobins" > "$tmp/goloop.sh"
+{ printf "%s go" "$BIN"; while IFS= read -r f; do printf " %s" "$f"; done < "$tmp/gobins"; echo " >/dev/null"; } > "$tmp/goours.sh"
+hyperfine -w 1 -r 5 -i --export-json "$tmp/g-ld.json" "bash $tmp/goours.sh" >/dev/null 2>&1
+hyperfine -w 1 -r 3 -i --export-json "$tmp/g-loop.json" "bash $tmp/goloop.sh" >/dev/null 2>&1
+hyperfine -w 1 -r 3 -i --export-json "$tmp/g-walk-ld.json" "$BIN go $GODIRS" >/dev/null 2>&1
+hyperfine -w 1 -r 3 -i --export-json "$tmp/g-walk-go.json" "go version -m $GODIRS" >/dev/null 2>&1
+a=$(mean "$tmp/g-ld.json"); b=$(mean "$tmp/g-loop.json"); c=$(mean "$tmp/g-walk-ld.json"); d=$(mean "$tmp/g-walk-go.json")
+echo "linkdoctor go (1 process)   ${a}s  peak $(peak bash "$tmp/goours.sh") KB"
+echo "go version -m loop          ${b}s"
+echo "linkdoctor go DIRS          ${c}s"
+echo "go version -m DIRS          ${d}s"
+echo "ratios: loop/linkdoctor $(ratio "$b" "$a")   walk go/linkdoctor $(ratio "$d" "$c")"

@@ -17,6 +17,8 @@ public static partial class Cli
         root.Subcommands.Add(TreeCommand());
         root.Subcommands.Add(WhyCommand());
         root.Subcommands.Add(CheckCommand());
+        root.Subcommands.Add(GoCommand());
+        root.Subcommands.Add(PluginCheckCommand());
         return root;
     }
 

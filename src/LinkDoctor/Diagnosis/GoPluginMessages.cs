@@ -1,0 +1,58 @@
+namespace LinkDoctor.Diagnosis;
+
+/// <summary>
+/// What <c>plugin.Open</c> returns and what the runtime throws, as data (checked on go1.19.8; the strings are the
+/// same through go1.23). <c>{name}</c> is the name given to Open (with <c>.so</c> stripped only after a
+/// successful dlopen, plugin_dlopen.go:71-73).
+/// </summary>
+public sealed class GoPluginMessages : IMessageCatalog
+{
+    public static GoPluginMessages Instance { get; } = new();
+
+    /// <summary>src/plugin/plugin_stubs.go:16 (built when <c>!cgo</c> or not linux/darwin/freebsd).</summary>
+    public static readonly MessageTemplate NotImplemented = new("go-plugin.not-implemented", "go-plugin",
+        "plugin: not implemented", "src/plugin/plugin_stubs.go:16 open (go1.19)");
+
+    /// <summary>src/plugin/plugin_dlopen.go:49.</summary>
+    public static readonly MessageTemplate RealpathFailed = new("go-plugin.realpath-failed", "go-plugin",
+        "plugin.Open(\"{name}\"): realpath failed", "src/plugin/plugin_dlopen.go:49 open (go1.19)");
+
+    /// <summary>src/plugin/plugin_dlopen.go:58: the same real path failed in lastmoduleinit before.</summary>
+    public static readonly MessageTemplate PreviousFailure = new("go-plugin.previous-failure", "go-plugin",
+        "plugin.Open(\"{name}\"): {error} (previous failure)", "src/plugin/plugin_dlopen.go:58 open (go1.19)");
+
+    /// <summary>src/plugin/plugin_dlopen.go:67: dlopen(realpath, RTLD_NOW|RTLD_GLOBAL) failed; {dlerror} is dlerror().</summary>
+    public static readonly MessageTemplate DlopenFailed = new("go-plugin.dlopen-failed", "go-plugin",
+        "plugin.Open(\"{name}\"): {dlerror}", "src/plugin/plugin_dlopen.go:67 open (go1.19)");
+
+    /// <summary>src/plugin/plugin_dlopen.go:84 with an errstr from runtime.plugin_lastmoduleinit.</summary>
+    public static readonly MessageTemplate ModuleInitFailed = new("go-plugin.moduleinit-failed", "go-plugin",
+        "plugin.Open(\"{name}\"): {error}", "src/plugin/plugin_dlopen.go:84 open (go1.19)");
+
+    /// <summary>src/runtime/plugin.go:26 and :32: the newest module is already initialised, or its pluginpath is loaded.</summary>
+    public static readonly MessageTemplate AlreadyLoaded = new("go-plugin.already-loaded", "go-runtime",
+        "plugin already loaded", "src/runtime/plugin.go:26,32 plugin_lastmoduleinit (go1.19)");
+
+    /// <summary>src/runtime/plugin.go:54.</summary>
+    public static readonly MessageTemplate DifferentVersion = new("go-plugin.different-version", "go-runtime",
+        "plugin was built with a different version of package {package}", "src/runtime/plugin.go:54 plugin_lastmoduleinit (go1.19)");
+
+    /// <summary>src/plugin/plugin_dlopen.go:119.</summary>
+    public static readonly MessageTemplate SymbolNotFound = new("go-plugin.symbol-not-found", "go-plugin",
+        "plugin.Open(\"{name}\"): could not find symbol {symbol}: {dlerror}", "src/plugin/plugin_dlopen.go:119 open (go1.19)");
+
+    /// <summary>src/runtime/plugin.go:20 (a fatal throw: the process exits with status 2).</summary>
+    public static readonly MessageTemplate NoModuleData = new("go-plugin.no-module-data", "go-runtime",
+        "fatal error: runtime: no plugin module data", "src/runtime/plugin.go:20 plugin_lastmoduleinit (go1.19)");
+
+    /// <summary>src/runtime/plugin.go:23 (fatal).</summary>
+    public static readonly MessageTemplate EmptyPluginPath = new("go-plugin.empty-pluginpath", "go-runtime",
+        "fatal error: runtime: plugin has empty pluginpath", "src/runtime/plugin.go:23 plugin_lastmoduleinit (go1.19)");
+
+    /// <summary>src/plugin/plugin_dlopen.go:141 lookup.</summary>
+    public static readonly MessageTemplate LookupNotFound = new("go-plugin.lookup-not-found", "go-plugin",
+        "plugin: symbol {symbol} not found in plugin {pluginpath}", "src/plugin/plugin_dlopen.go:141 lookup (go1.19)");
+
+    public IReadOnlyList<MessageTemplate> Messages { get; } =
+        [NotImplemented, RealpathFailed, PreviousFailure, DlopenFailed, ModuleInitFailed, AlreadyLoaded, DifferentVersion, SymbolNotFound, NoModuleData, EmptyPluginPath, LookupNotFound];
+}
