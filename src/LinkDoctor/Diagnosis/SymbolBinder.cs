@@ -105,7 +105,7 @@ public sealed class SymbolBinder
                 string name = syms.GetName(sym);
                 var version = musl ? null : file.Versions.GetSymbolVersion(sym);
                 bool isCopy = IsCopyRelocation(file.Header.Machine, rel.Type);
-                if (!musl && version is { IsReference: true } && AssertsInCheckMatch(obj, name, version.Value))
+                if (!musl && version is { IsReference: true } && !(_graph.LoaderVersion >= FixedCheckMatch) && AssertsInCheckMatch(obj, name, version.Value))
                 {
                     result.Add(new UnresolvedSymbol(obj, name, version?.Name, false, true) { AssertsInCheckMatch = true });
                     return result;
@@ -121,6 +121,9 @@ public sealed class SymbolBinder
         }
         return result;
     }
+
+    /// <summary>glibc 2.41 (bdaf500353) replaced the assertion: a definer without versym then satisfies any version.</summary>
+    private static readonly Version FixedCheckMatch = new(2, 41);
 
     /// <summary>
     /// elf/dl-lookup.c check_match (glibc ≤ 2.40): the first object in scope defining <paramref name="name"/>

@@ -114,6 +114,8 @@ public sealed class LoadGraph : IDisposable
     public List<LoaderMessage> Errors { get; } = [];
     /// <summary>Notes about assumptions the model made (unknown hwcaps of a foreign root …).</summary>
     public List<string> Assumptions { get; } = [];
+    /// <summary>The version of the loader (glibc's, read from its banner), when known.</summary>
+    public Version? LoaderVersion { get; set; }
     /// <summary>The start was simulated with AT_SECURE (a set-user-ID program run by another user).</summary>
     public bool Secure { get; set; }
     /// <summary>The loader's default directories (glibc SYSTEM_DIRS, musl's path file), where system libraries live.</summary>

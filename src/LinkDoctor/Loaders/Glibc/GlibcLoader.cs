@@ -67,6 +67,7 @@ public sealed class GlibcLoader
         _platform = GlibcPlatform.For(mainFile, _fs);
         graph.Assumptions.AddRange(_platform.Assumptions);
         graph.DefaultDirectories = _platform.SystemDirectories;
+        graph.LoaderVersion = _platform.GlibcVersion;
     }
 
     private sealed class GlibcModel : ILoaderModel

@@ -65,8 +65,9 @@ internal static class GlibcStartup
         {
             if (u.AssertsInCheckMatch)
             {
-                // The line number is glibc 2.36's (Debian 12); the assertion was removed in 2.41 (bdaf500353).
-                b.Say(LoaderMessage.From(GlibcMessages.CheckMatchAssertion, "107"))
+                // The assertion's line in elf/dl-lookup.c: 106 in 2.35, 2.39 and 2.40; 107 in 2.36 to 2.38 (removed in 2.41).
+                string assertLine = g.LoaderVersion is { Major: 2, Minor: >= 36 and <= 38 } or null ? "107" : "106";
+                b.Say(LoaderMessage.From(GlibcMessages.CheckMatchAssertion, assertLine))
                     .Explain($"{Req(u.Referencer)} references {u.Name}@{u.Version}, but the library it was linked against now has no symbol versions; glibc before 2.41 aborts with an assertion")
                     .Fix("use the library the program was built against (with its version script), or rebuild the program against this one");
                 return b.Fail(dlopen ? null : 127);
