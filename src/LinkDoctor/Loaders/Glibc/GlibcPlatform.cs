@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.RegularExpressions;
 using LinkDoctor.Formats.Elf;
 using LinkDoctor.IO;
 using static LinkDoctor.Formats.Elf.ElfNative;
@@ -157,27 +156,44 @@ public sealed record GlibcPlatform(
         return (["/lib", "/usr/lib"], "lib");
     }
 
-    private static readonly Regex VersionPattern = new(@"release version (\d+)\.(\d+)", RegexOptions.CultureInvariant);
-
     /// <summary>Known <c>_dl_hwcaps_subdirs</c> strings (sysdeps/*/dl-hwcaps-subdirs.c), as they appear in ld.so's bytes.</summary>
     private static readonly string[] HwcapsLists = ["x86-64-v4:x86-64-v3:x86-64-v2", "power10:power9", "z17:z16:z15:z14:z13", "z16:z15:z14:z13", "z15:z14:z13"];
 
     /// <summary>
     /// Reads the loader file inside the root (never runs it): its version banner ("… release version 2.36."),
     /// SYSTEM_DIRS (elf/gen-trusted-dirs.awk writes them as consecutive NUL-terminated absolute directories, each
-    /// ending in '/'), and the glibc-hwcaps names it knows.
+    /// ending in '/'), and the glibc-hwcaps names it knows. The bytes are searched in place.
     /// </summary>
     private static LoaderFacts? ReadLoader(RootedFileSystem fs, string interp)
     {
-        byte[]? bytes = fs.ReadBytes(interp);
-        if (bytes is null) return null;
-        Version? version = null;
-        var text = Encoding.Latin1.GetString(bytes);
-        if (VersionPattern.Match(text) is { Success: true } m)
-            version = new Version(int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value));
-        var dirs = FindSystemDirs(bytes);
-        var hwcaps = HwcapsLists.FirstOrDefault(l => text.Contains(l + "\0", StringComparison.Ordinal))?.Split(':') ?? [];
-        return new LoaderFacts(version, dirs, hwcaps);
+        var r = fs.Resolve(interp);
+        if (!r.Exists) return null;
+        BinaryImage image;
+        try { image = BinaryImage.Open(r.HostPath); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or BinaryFormatException) { return null; }
+        using (image)
+        {
+            ReadOnlySpan<byte> bytes = image.Span;
+            var dirs = FindSystemDirs(bytes);
+            string[] hwcaps = [];
+            foreach (var list in HwcapsLists)
+                if (bytes.IndexOf(Encoding.ASCII.GetBytes(list + "\0")) >= 0) { hwcaps = list.Split(':'); break; }
+            return new LoaderFacts(ReadVersion(bytes), dirs, hwcaps);
+        }
+    }
+
+    /// <summary>The "release version X.Y" of glibc's banner (elf/rtld.c, csu/version.c).</summary>
+    private static Version? ReadVersion(ReadOnlySpan<byte> bytes)
+    {
+        int at = bytes.IndexOf("release version "u8);
+        if (at < 0) return null;
+        var rest = bytes[(at + 16)..];
+        int major = 0, minor = 0, i = 0;
+        for (; i < rest.Length && char.IsAsciiDigit((char)rest[i]); i++) major = major * 10 + (rest[i] - '0');
+        if (i == 0 || i >= rest.Length || rest[i] != (byte)'.') return null;
+        int j = ++i;
+        for (; i < rest.Length && char.IsAsciiDigit((char)rest[i]); i++) minor = minor * 10 + (rest[i] - '0');
+        return i == j ? null : new Version(major, minor);
     }
 
     /// <summary>The first run of at least two NUL-terminated "/…/" strings that includes a lib directory (SYSTEM_DIRS).</summary>
