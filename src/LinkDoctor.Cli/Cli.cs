@@ -17,6 +17,7 @@ public static partial class Cli
         root.Subcommands.Add(TreeCommand());
         root.Subcommands.Add(WhyCommand());
         root.Subcommands.Add(CheckCommand());
+        root.Subcommands.Add(PatchCommand());
         return root;
     }
 
