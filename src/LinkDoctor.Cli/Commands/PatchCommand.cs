@@ -25,11 +25,12 @@ public static partial class Cli
         var output = new Option<string?>("--output", "-o") { Description = "Write the result here instead of replacing FILE (one FILE only)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would change; write nothing" };
         var allowUnresolved = new Option<bool>("--allow-unresolved") { Description = "Write the result even if the loader simulation no longer finds a library it found before, or a library the edit names" };
+        var noFsync = new Option<bool>("--no-fsync") { Description = "Do not fsync the new file and its directory (faster for many files; the replace stays atomic, but a crash may lose it)" };
         var lo = new LoaderOptions();
         var cmd = new Command("patch", "Edit an ELF file's interpreter, SONAME, search path and NEEDED entries (what patchelf does), safely: verified, then atomically replaced")
         {
             files, setInterp, setSoname, setRpath, setRunpath, addRpath, removeRpath, shrinkRpath, toRunpath, toRpath,
-            addNeeded, removeNeeded, replaceNeeded, clearExecstack, output, dryRun, allowUnresolved,
+            addNeeded, removeNeeded, replaceNeeded, clearExecstack, output, dryRun, allowUnresolved, noFsync,
         };
         lo.AddTo(cmd);
         cmd.SetAction(pr =>
@@ -62,7 +63,7 @@ public static partial class Cli
                 return ElfPatcher.Patch(new PatchRequest
                 {
                     File = p, Operations = ops, Output = outPath, DryRun = pr.GetValue(dryRun),
-                    Root = loader.Root.IsHost ? null : loader.Root, Loader = loader, AllowUnresolved = pr.GetValue(allowUnresolved),
+                    Root = loader.Root.IsHost ? null : loader.Root, Loader = loader, AllowUnresolved = pr.GetValue(allowUnresolved), Sync = !pr.GetValue(noFsync),
                 });
             });
             using (var stdout = StandardOutput())

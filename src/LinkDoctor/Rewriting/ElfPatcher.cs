@@ -66,8 +66,8 @@ public static class ElfPatcher
             // A no-op edit: nothing to write, or (--output) a byte-for-byte copy.
             if (request.Output is not null && !request.DryRun)
             {
-                string copy = SafeFileWriter.WriteTemporary(target, rw.Output, status?.Permissions, null, null);
-                SafeFileWriter.Commit(copy, target, null);
+                string copy = SafeFileWriter.WriteTemporary(target, rw.Output, status?.Permissions, null, null, request.Sync);
+                SafeFileWriter.Commit(copy, target, null, request.Sync);
             }
             return result;
         }
@@ -80,7 +80,7 @@ public static class ElfPatcher
 
         var before = LoaderCheck.Trace(request.Loader, request.Root, real);
         string temp = SafeFileWriter.WriteTemporary(target, rw.Output, status?.Permissions,
-            request.Output is null && status is { } st ? (st.Uid, st.Gid) : null, request.Output is null ? real : null);
+            request.Output is null && status is { } st ? (st.Uid, st.Gid) : null, request.Output is null ? real : null, request.Sync);
         try
         {
             using (var written = BinaryImage.Open(temp))
@@ -99,7 +99,7 @@ public static class ElfPatcher
                     warnings.AddRange(problems);
                 }
             }
-            SafeFileWriter.Commit(temp, target, request.Output is null ? status : null);
+            SafeFileWriter.Commit(temp, target, request.Output is null ? status : null, request.Sync);
         }
         catch
         {

@@ -123,12 +123,12 @@ internal sealed class ElfRewriter
         ulong strOff = 0, strAddr = 0, strSize = 0;
         var verneedWrites = new List<(ulong At, uint Value)>();
         bool stringsChange = edits.Entries.Any(e => e.StrChanged) || edits.VerneedRenames.Count > 0;
+        if (dyn is not null && dyn.TryGetValue(DT_STRTAB, out strAddr) && dyn.TryGetValue(DT_STRSZ, out strSize)
+            && !_elf.TryAddressToOffset(strAddr, strSize, out strOff))
+            throw new PatchException($"DT_STRTAB 0x{strAddr:x} (DT_STRSZ 0x{strSize:x}) is not inside a loadable segment");
         if (stringsChange)
         {
-            if (dyn is null || !dyn.TryGetValue(DT_STRTAB, out strAddr) || !dyn.TryGetValue(DT_STRSZ, out strSize))
-                throw new PatchException("has no DT_STRTAB/DT_STRSZ");
-            if (!_elf.TryAddressToOffset(strAddr, strSize, out strOff))
-                throw new PatchException($"DT_STRTAB 0x{strAddr:x} (DT_STRSZ 0x{strSize:x}) is not inside a loadable segment");
+            if (dyn is null || strAddr == 0) throw new PatchException("has no DT_STRTAB/DT_STRSZ");
             alloc = AllocateStrings(edits, dyn, span.Slice((int)strOff, (int)strSize).ToArray(), verneedWrites);
         }
 
@@ -472,14 +472,22 @@ internal sealed class ElfRewriter
                 foreach (var e in dyn.Entries)
                     if (!DynamicTags.IsValue(e.Tag) && !DynamicTags.IsMovableTablePointer(e.Tag) && e.Value >= va && e.Value < vb)
                         throw new PatchException($"the program header table cannot grow: DT_{DynamicTagName(e.Tag)} points into the tables after it");
+            uint relative = RelativeRelocationType(r._elf.Header.Machine);
             foreach (var rel in r._elf.Relocations)
-                if ((rel.Offset >= va && rel.Offset < vb) || ((ulong)rel.Addend >= va && (ulong)rel.Addend < vb && rel.Addend != 0))
-                    throw new PatchException($"the program header table cannot grow: a relocation refers to the tables after it (0x{rel.Offset:x})");
+                if ((rel.Offset >= va && rel.Offset < vb) || (rel.Type == relative && (ulong)rel.Addend >= va && (ulong)rel.Addend < vb))
+                    throw new PatchException($"the program header table cannot grow: a relocation at 0x{rel.Offset:x} refers to the tables after it");
             _blockStart = a;
             _blockEnd = b;
             _blockHostDelta = delta;
             _block = new Item(what.Count == 0 ? "padding" : string.Join(", ", what), b - a, align, a % align, writable: false);
         }
+
+        /// <summary>R_*_RELATIVE of the machine (its addend is an address in the object), or 0 when unknown.</summary>
+        private static uint RelativeRelocationType(ushort machine) => machine switch
+        {
+            EM_X86_64 or EM_386 => 8, EM_AARCH64 => 1027, EM_S390 => 12, EM_PPC64 or EM_PPC => 22, EM_ARM => 23, EM_RISCV => 3, EM_LOONGARCH => 3,
+            EM_SPARC or EM_SPARCV9 or EM_SPARC32PLUS => 22, EM_MIPS => 0, _ => 0,
+        };
 
         // ---- emit ----
         public RewriteResult Emit(DynStrAllocator? alloc, ulong strOff, ulong strAddr, ulong strSize, List<(ulong At, uint Value)> verneedWrites,

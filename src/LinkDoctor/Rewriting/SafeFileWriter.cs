@@ -16,7 +16,7 @@ internal static class SafeFileWriter
     /// <paramref name="mode"/> and <paramref name="owner"/>: what to give it (null: leave the default);
     /// <paramref name="xattrsFrom"/>: a file whose extended attributes it gets (null: none).
     /// </summary>
-    public static string WriteTemporary(string target, ReadOnlySpan<byte> data, uint? mode, (uint Uid, uint Gid)? owner, string? xattrsFrom)
+    public static string WriteTemporary(string target, ReadOnlySpan<byte> data, uint? mode, (uint Uid, uint Gid)? owner, string? xattrsFrom, bool sync = true)
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(target)) ?? "/";
         string name = Path.GetFileName(target);
@@ -28,7 +28,7 @@ internal static class SafeFileWriter
         if (fd < 0) throw new PatchException($"cannot create a temporary file in {dir}: {PosixFile.Describe(-fd)}");
         int err = PosixFile.WriteAll(fd, data);
         string? failure = err != 0 ? $"cannot write to {dir}: {PosixFile.Describe(err)}" : null;
-        if (failure is null && (err = PosixFile.Sync(fd)) != 0) failure = $"cannot write to {dir}: {PosixFile.Describe(err)}";
+        if (failure is null && sync && (err = PosixFile.Sync(fd)) != 0) failure = $"cannot write to {dir}: {PosixFile.Describe(err)}";
         // chown first: it clears the set-user-ID and set-group-ID bits that chmod then sets again.
         if (failure is null && owner is { } o && (err = PosixFile.Chown(fd, o.Uid, o.Gid)) != 0)
             failure = $"cannot give the new file the owner {o.Uid}:{o.Gid}: {PosixFile.Describe(err)}";
@@ -69,7 +69,7 @@ internal static class SafeFileWriter
     /// Renames <paramref name="temp"/> over <paramref name="target"/>. With <paramref name="unchanged"/>, the target must
     /// still be the file that was read (same inode, size and modification time); otherwise nothing is replaced.
     /// </summary>
-    public static void Commit(string temp, string target, FileStatus? unchanged)
+    public static void Commit(string temp, string target, FileStatus? unchanged, bool sync = true)
     {
         if (!PosixFile.IsSupported)
         {
@@ -91,7 +91,7 @@ internal static class SafeFileWriter
             Discard(temp);
             throw new PatchException($"cannot replace {target}: {PosixFile.Describe(err)}");
         }
-        PosixFile.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(target)) ?? "/");
+        if (sync) PosixFile.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(target)) ?? "/");
     }
 
     public static void Discard(string temp)
