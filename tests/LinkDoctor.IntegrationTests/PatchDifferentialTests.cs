@@ -113,7 +113,7 @@ public sealed class PatchDifferentialTests(ITestOutputHelper output)
                 else Interlocked.Increment(ref traced);
                 if (p.Src.Type == ET_DYN && p.Src.Interpreter is null || !SafeToRun.Contains(Path.GetFileName(p.Src.Path)) || opName == "remove-needed") return;
                 var before = Tool.Run(p.Src.Path, ["--version"], timeoutMs: 10_000);
-                var after = Tool.Run(p.Ours, ["--version"], timeoutMs: 10_000);
+                var after = PatchHarness.Run(p.Ours, ["--version"], timeoutMs: 10_000);
                 if (after.ExitCode != before.ExitCode || after.Stdout.Replace(p.Ours, "PROG") != before.Stdout.Replace(p.Src.Path, "PROG"))
                     problems.Add($"{p.Src.Path}: --version of the result: exit {after.ExitCode}, stderr {after.Stderr.Trim()}");
                 else Interlocked.Increment(ref ran);

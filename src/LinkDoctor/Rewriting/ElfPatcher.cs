@@ -9,8 +9,9 @@ namespace LinkDoctor.Rewriting;
 /// <para>
 /// A symbolic link given as FILE is followed and the file it names is patched in place (the link stays a link),
 /// as patchelf and editors do; without <c>--root</c> the link may point anywhere. With <c>--root</c>, FILE must lie
-/// inside the root and is resolved inside it, component by component, with absolute link targets re-rooted and
-/// ".." stopped at the root (<see cref="RootedFileSystem"/>), so a link can never make the patch write outside it.
+/// A FILE inside the <c>--root</c> directory is resolved inside it, component by component, with absolute link targets
+/// re-rooted and ".." stopped at the root (<see cref="RootedFileSystem"/>), so a link can never make the patch write
+/// outside it. A FILE outside the root is a host path (as for <c>tree --root</c>, like <c>qemu -L</c>).
 /// <c>--output OUT</c> writes a new file: an existing OUT, even a symbolic link, is replaced, never followed.
 /// </para>
 /// </summary>
@@ -112,16 +113,14 @@ public static class ElfPatcher
     private static PatchResult Failed(PatchRequest r, string? target, string error) =>
         new() { File = r.File, Target = target, Error = error, DryRun = r.DryRun };
 
-    /// <summary>The regular file to patch: FILE with symbolic links followed, inside the root when there is one.</summary>
+    /// <summary>The regular file to patch: FILE with symbolic links followed (inside the root when FILE lies in it).</summary>
     internal static string ResolveTarget(string file, RootedFileSystem? root)
     {
         string full = Path.GetFullPath(file);
-        if (root is not null)
+        string r = root?.Root.TrimEnd('/') ?? "";
+        if (root is not null && r.Length > 0 && (full == r || full.StartsWith(r + "/", StringComparison.Ordinal)))
         {
-            string r = root.Root.TrimEnd('/');
-            if (r.Length > 0 && full != r && !full.StartsWith(r + "/", StringComparison.Ordinal))
-                throw new PatchException($"is outside --root {root.Root}");
-            var resolved = root.Resolve(r.Length == 0 ? full : full.Length == r.Length ? "/" : full[r.Length..]);
+            var resolved = root.Resolve(full.Length == r.Length ? "/" : full[r.Length..]);
             if (!resolved.Exists)
                 throw new PatchException(resolved.Errno switch
                 {

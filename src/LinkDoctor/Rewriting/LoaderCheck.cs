@@ -5,7 +5,11 @@ using LinkDoctor.Reports;
 namespace LinkDoctor.Rewriting;
 
 /// <summary>What the loader simulation resolved for one file: each library by name, with the file it found or null.</summary>
-internal sealed record LoadSnapshot(string Loader, string? Fatal, IReadOnlyList<(string Name, string? Path)> Libraries, IReadOnlySet<string> Answers);
+internal sealed record LoadSnapshot(string Loader, string? Fatal, IReadOnlyList<(string Name, string? Path)> Libraries, IReadOnlySet<string> Answers)
+{
+    /// <summary>PT_INTERP, and whether the file it names exists (inside the root): the kernel, not the loader, opens it.</summary>
+    public (string Path, bool Exists)? Interpreter { get; init; }
+}
 
 /// <summary>
 /// The loader simulation run before and after a patch, and the comparison of the two. The one call into the
@@ -36,7 +40,9 @@ internal static class LoaderCheck
                 foreach (var n in o.Names) answers.Add(n);
                 if (o.File?.Dynamic?.SoName is { } so) answers.Add(so);
             }
-            return new LoadSnapshot(g.Loader, g.FatalError, libs, answers);
+            (string, bool)? interp = null;
+            if (g.Main.File?.Interpreter is { } ip) interp = (ip, request.Root.Resolve(ip) is { Exists: true } rp && File.Exists(rp.HostPath));
+            return new LoadSnapshot(g.Loader, g.FatalError, libs, answers) { Interpreter = interp };
         }
     }
 
@@ -65,6 +71,8 @@ internal static class LoaderCheck
             }
             else if (foundBefore.TryGetValue(name, out var old) && old != path) notes.Add($"{name} now resolves to {path} (was {old})");
         }
+        if (edits.InterpreterChanged && before.Interpreter is { Exists: true } && after.Interpreter is { Exists: false } ni)
+            problems.Add($"the interpreter {ni.Path} does not exist: execve(2) would fail with ENOENT");
         if (after.Loader == "glibc")
             foreach (var f in verneedFiles)
                 if (!after.Answers.Contains(f) && (before.Answers.Contains(f) || edits.VerneedRenames.ContainsValue(f)))

@@ -67,8 +67,8 @@ public sealed record PatchRequest
     /// <summary>Plan, lay out, emit and verify in memory, but write nothing.</summary>
     public bool DryRun { get; init; }
     /// <summary>
-    /// <c>--root</c>: FILE must lie inside it and is resolved inside it (symbolic links re-rooted, never leaving it);
-    /// <c>--shrink-rpath</c> looks for libraries inside it, and the loader simulation runs there. Null: the host.
+    /// <c>--root</c>: the loader simulation runs there and <c>--shrink-rpath</c> looks for libraries there. A FILE that
+    /// lies inside it is resolved inside it (symbolic links re-rooted, never leaving it). Null: the host.
     /// </summary>
     public RootedFileSystem? Root { get; init; }
     /// <summary>Loader options for the before/after simulation (environment, loader); Program and Root are set per file.</summary>

@@ -48,6 +48,19 @@ public static class PatchHarness
 
     public static ToolResult Patchelf(string file, params string[] args) => Tool.Run("patchelf", [.. args, file], timeoutMs: 60_000);
 
+    /// <summary>
+    /// Tool.Run, retried on ETXTBSY: a file another test thread just wrote can still be open for writing in a child
+    /// forked before it closed its descriptor (until that child execs).
+    /// </summary>
+    public static ToolResult Run(string file, IEnumerable<string> args, IDictionary<string, string?>? env = null, string? workingDirectory = null, int timeoutMs = 60_000)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try { return Tool.Run(file, args, env, workingDirectory, timeoutMs); }
+            catch (System.ComponentModel.Win32Exception e) when (attempt < 20 && e.NativeErrorCode == 26) { Thread.Sleep(50); }
+        }
+    }
+
     private static readonly Regex DynLine = new(@"^\s*0x[0-9a-f]+ \(([A-Za-z0-9_]+)\)\s+(.*)$", RegexOptions.Compiled);
     private static readonly HashSet<string> AddressTags = ["STRTAB", "STRSZ", "GNU_HASH", "HASH", "SYMTAB", "VERSYM", "VERNEED", "VERDEF"];
 
