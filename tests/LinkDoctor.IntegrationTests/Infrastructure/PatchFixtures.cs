@@ -48,7 +48,7 @@ public static class PatchFixtures
         {t.Cc} -fPIE -pie -o "$OUT/{t.Tag}/bin/main-pie" main.c -L"$OUT/{t.Tag}/lib" -l:libfoo.so.1 -lm -Wl,-rpath,'$ORIGIN/../lib' {t.Flags}
         {t.Cc} -fno-pie -no-pie -o "$OUT/{t.Tag}/bin/main-nopie" main.c -L"$OUT/{t.Tag}/lib" -l:libfoo.so.1 -lm -Wl,-rpath,'$ORIGIN/../lib' {t.Flags}
         {t.Cc} -pthread -o "$OUT/{t.Tag}/bin/stack" stack.c {t.Flags}
-        """)), [.. Sources.All, ("stack.c", StackC)]);
+        """)) + "\ngcc -static -pthread -o \"$OUT/static\" stack.c\n", [.. Sources.All, ("stack.c", StackC)]);
 
     /// <summary>
     /// Prints the permissions of its stack and of a thread's stack, as mapped (/proc/self/maps): the kernel maps the
