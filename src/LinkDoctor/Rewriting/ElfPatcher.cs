@@ -110,6 +110,27 @@ public static class ElfPatcher
         return result;
     }
 
+    /// <summary>
+    /// Plan, lay out, emit and verify in memory (no file system, no loader simulation): the rewritten bytes and what
+    /// changed, or the one-line reason there are none. Bad input of any kind ends here, never in another exception.
+    /// </summary>
+    internal static (byte[]? Output, IReadOnlyList<PatchChange> Changes, string? Error) RewriteBytes(string name, byte[] bytes, PatchOperations ops)
+    {
+        using var image = BinaryImage.FromBytes(name, bytes);
+        try
+        {
+            var elf = ElfFile.Open(image);
+            var rw = ElfRewriter.Rewrite(elf, ops, _ => null);
+            if (!rw.Changed) return (rw.Output, rw.Edits.Changes, null);
+            using var mem = BinaryImage.FromBytes(name, rw.Output);
+            if (ElfPatchVerifier.Verify(elf, ElfFile.Open(mem), rw.Expect!) is { } problem)
+                return (null, rw.Edits.Changes, $"internal error, nothing written: the rewritten file fails verification: {problem}");
+            return (rw.Output, rw.Edits.Changes, null);
+        }
+        catch (PatchException e) { return (null, [], e.Message); }
+        catch (BinaryFormatException e) { return (null, [], e.Describe()); }
+    }
+
     private static PatchResult Failed(PatchRequest r, string? target, string error) =>
         new() { File = r.File, Target = target, Error = error, DryRun = r.DryRun };
 
