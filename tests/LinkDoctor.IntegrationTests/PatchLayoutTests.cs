@@ -203,4 +203,59 @@ public sealed class PatchLayoutTests(ITestOutputHelper output)
         }
         finally { Directory.Delete(Path.GetDirectoryName(mine)!, recursive: true); }
     }
+
+    private const string GoMain = """
+        package main
+
+        // #include <stdlib.h>
+        import "C"
+        import "fmt"
+
+        func main() { fmt.Println("go", C.abs(-3)) }
+        """;
+
+    /// <summary>
+    /// Go programs with cgo, linked by the system linker (the default) and by Go's own linker (-linkmode=internal, whose
+    /// layout leaves free space after the program header table): grown edits agree with patchelf, run, and survive strip.
+    /// </summary>
+    [Fact]
+    public void GoProgramsGrowRunAndSurviveStrip()
+    {
+        string built = Fixtures.Build("patch-go", """
+            export GOPROXY=off GOFLAGS=-mod=mod GOTOOLCHAIN=local HOME="$OUT/../home" GOCACHE="$OUT/../gocache" GOPATH="$OUT/../gopath"
+            printf 'module example.com/patchgo\n\ngo 1.19\n' > go.mod
+            CGO_ENABLED=1 go build -o "$OUT/cgo-external" .
+            CGO_ENABLED=1 go build -ldflags=-linkmode=internal -o "$OUT/cgo-internal" .
+            """, ("main.go", GoMain));
+        string scratch = PatchHarness.NewScratch("go");
+        try
+        {
+            var problems = new List<string>();
+            int runs = 0;
+            foreach (var name in new[] { "cgo-external", "cgo-internal" })
+                foreach (var e in ProgramEdits.Where(e => e.Name != "all"))
+                {
+                    string mine = Path.Combine(scratch, $"{name}-{e.Name}"), theirs = mine + ".patchelf";
+                    PatchHarness.Copy(Path.Combine(built, name), mine);
+                    PatchHarness.Copy(Path.Combine(built, name), theirs);
+                    string interp = ElfSummary.Read(mine)!.Interpreter!;
+                    var r = PatchHarness.Ours(mine, e.Ours(interp), sync: false);
+                    if (r.Error is not null) { problems.Add($"{name} {e.Name}: {r.Error}"); continue; }
+                    output.WriteLine($"{name} {e.Name}: {string.Join("; ", r.Layout)}");
+                    foreach (var call in e.Patchelf(interp)) Assert.Equal(0, PatchHarness.Patchelf(theirs, call).ExitCode);
+                    var facts = PatchHarness.ReadelfFacts([mine, theirs]);
+                    if (!facts[mine].SequenceEqual(facts[theirs])) problems.Add($"{name} {e.Name}: readelf differs from patchelf's result");
+                    foreach (var stage in new[] { "patched", "stripped" })
+                    {
+                        if (stage == "stripped") Assert.Equal(0, Tool.Run("strip", [mine]).ExitCode);
+                        var run = PatchHarness.Run(mine, []);
+                        if (run.ExitCode != 0 || run.Stdout != "go 3\n") problems.Add($"{name} {e.Name} ({stage}): exit {run.ExitCode}: {run.Stdout}{run.Stderr}");
+                        else runs++;
+                    }
+                }
+            output.WriteLine($"{runs} runs of patched and stripped Go programs print what the original printed");
+            Assert.True(problems.Count == 0, string.Join("\n", problems));
+        }
+        finally { Directory.Delete(scratch, recursive: true); }
+    }
 }

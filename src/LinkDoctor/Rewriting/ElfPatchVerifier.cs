@@ -166,7 +166,7 @@ internal static class ElfPatchVerifier
         }
         var h0 = input.Header;
         var h1 = output.Header;
-        if (h0 with { PhNum = h1.PhNum } != h1) return "the ELF header changed beyond e_phnum";
+        if (h0 with { PhNum = h1.PhNum, ShOff = h1.ShOff } != h1) return "the ELF header changed beyond e_phnum and e_shoff";
         return null;
     }
 

@@ -242,6 +242,8 @@ internal sealed class ElfRewriter
         private readonly List<Item> _newLoadItems = [];
         private Phdr? _newLoad;
         private int _nullsUsed, _growthEntries;
+        /// <summary>The section header table moves to the end of the file (it was in the way of the program headers).</summary>
+        public bool MoveSectionHeaders { get; private set; }
         private ulong _blockStart, _blockEnd, _blockHostDelta;
         private readonly HashSet<int> _blockSections = [];
         private readonly List<int> _blockSegments = [];
@@ -360,6 +362,14 @@ internal sealed class ElfRewriter
                 ulong phtEnd = hdr.PhOff + hdr.PhNum * (ulong)r._phent, growEnd = phtEnd + (ulong)_growthEntries * (ulong)r._phent;
                 var host = _phdrs.FirstOrDefault(p => p.Type == PT_LOAD && p.Offset <= hdr.PhOff && phtEnd <= p.FileEnd);
                 bool inHost = host is null || growEnd <= host.FileEnd;
+                // Go's linker puts the section header table right after the program headers: nothing loads it, so it
+                // moves to the end of the file instead of the tables after it.
+                ulong shStart = hdr.ShOff, shEnd = hdr.ShOff + hdr.ShNum * (ulong)hdr.ShEntSize;
+                if (hdr.ShOff != 0 && shStart < growEnd && shEnd > phtEnd)
+                {
+                    MoveSectionHeaders = true;
+                    _occupied.Remove((shStart, shEnd));
+                }
                 if (!(inHost && Free(phtEnd, growEnd) && !PlacedOverlaps(phtEnd, growEnd)))
                 {
                     if (host is null) throw new PatchException("the program header table cannot grow: the bytes after it are in use and it is not in a loadable segment");
@@ -500,6 +510,12 @@ internal sealed class ElfRewriter
             ulong outLen = (ulong)inp.Length;
             foreach (var it in _items.Append(_block).OfType<Item>()) outLen = Math.Max(outLen, it.End);
             foreach (var win in _windows) outLen = Math.Max(outLen, win.Cursor);
+            ulong shtSize = h.ShNum * (ulong)h.ShEntSize, newShOff = h.ShOff;
+            if (MoveSectionHeaders)
+            {
+                newShOff = Align.Up(outLen, 8);
+                outLen = newShOff + shtSize;
+            }
             if (outLen > int.MaxValue) throw new PatchException("the result would be larger than 2 GiB");
             var o = new byte[outLen];
             inp.CopyTo(o, 0);
@@ -534,6 +550,15 @@ internal sealed class ElfRewriter
                 mayChange.Add((pi.Offset, pi.FileEnd));
             }
             byte[]? strSnapshot = _dynstr is not null ? o.AsSpan((int)strOff, (int)strSize).ToArray() : null;
+
+            // The section header table first, before the program headers grow over it.
+            if (MoveSectionHeaders)
+            {
+                Array.Copy(o, (long)h.ShOff, o, (long)newShOff, (long)shtSize);
+                o.AsSpan((int)h.ShOff, (int)shtSize).Clear();
+                w.Word(o.AsSpan(w.Is64 ? 40 : 32), newShOff);
+                layout.Add($"section header table moved out of the way to the end of the file (0x{h.ShOff:x} -> 0x{newShOff:x})");
+            }
 
             // 2. The block after the program header table moves as a whole.
             if (_block is not null)
@@ -637,7 +662,7 @@ internal sealed class ElfRewriter
             var changedSections = new HashSet<int>();
             if (r._sections.Count > 0)
             {
-                ulong shOff = h.ShOff;
+                ulong shOff = newShOff;
                 int ent = h.ShEntSize;
                 int addrAt = w.Is64 ? 16 : 12, offAt = w.Is64 ? 24 : 16, sizeAt = w.Is64 ? 32 : 20;
                 void SetSection(int i, ulong? addr, ulong? off, ulong? size)
@@ -668,7 +693,7 @@ internal sealed class ElfRewriter
                     int si = FindSection(x => x.Type == SHT_PROGBITS && x.Offset == r._elf.ProgramHeaders[ptInterp].Offset && x.Name == ".interp");
                     if (si >= 0) SetSection(si, _interp.VAddr, _interp.Offset, _interp.Size);
                 }
-                mayChange.Add((shOff, shOff + h.ShNum * (ulong)ent));
+                mayChange.Add((h.ShOff, h.ShOff + h.ShNum * (ulong)ent));
             }
             if (outLen > (ulong)inp.Length) layout.Add($"file grows by {outLen - (ulong)inp.Length} bytes");
 
