@@ -258,4 +258,53 @@ public sealed class PatchLayoutTests(ITestOutputHelper output)
         }
         finally { Directory.Delete(scratch, recursive: true); }
     }
+
+    /// <summary>
+    /// Files without section headers (llvm-objcopy --strip-sections; patchelf refuses them): everything comes from the
+    /// program headers and PT_DYNAMIC, and the result is what the same edit gives on the full file, and runs.
+    /// </summary>
+    [Theory]
+    [InlineData("x86_64")]
+    [InlineData("aarch64")]
+    [InlineData("s390x")]
+    public void FilesWithoutSectionHeadersArePatchedToo(string tag)
+    {
+        var t = PatchFixtures.Targets.Single(x => x.Tag == tag);
+        string full = PatchFixtures.CopyTarget(t, PatchHarness.NewScratch("nosections"));
+        string bare = PatchFixtures.CopyTarget(t, Path.Combine(Path.GetDirectoryName(full)!, "bare"));
+        try
+        {
+            File.CreateSymbolicLink(Path.Combine(bare, "lib", "libfoo-renamed.so.1"), "libfoo.so.1");
+            foreach (var f in new[] { "bin/main-pie", "bin/main-nopie", "lib/libfoo.so.1" })
+                Assert.Equal(0, Tool.Run("llvm-objcopy-14", ["--strip-sections", Path.Combine(bare, f)]).ExitCode);
+            foreach (var prog in new[] { "main-pie", "main-nopie" })
+            {
+                string a = Path.Combine(full, "bin", prog), b = Path.Combine(bare, "bin", prog);
+                var baseline = t.Run(b);
+                var edit = ProgramEdits.Single(e => e.Name == "all");
+                string interp = ElfSummary.Read(a)!.Interpreter!;
+                var ra = PatchHarness.Ours(a, edit.Ours(interp) with { ReplaceNeeded = [] }, root: t.Root, sync: false);
+                var rb = PatchHarness.Ours(b, edit.Ours(interp) with { ReplaceNeeded = [] }, root: t.Root, sync: false);
+                Assert.Null(ra.Error);
+                Assert.Null(rb.Error);
+                output.WriteLine($"{tag} {prog} without sections: {string.Join("; ", rb.Layout)}");
+                var facts = PatchHarness.ReadelfFacts([a, b]);
+                Assert.Equal(facts[a].Where(l => !l.StartsWith("verneed", StringComparison.Ordinal)), facts[b].Where(l => !l.StartsWith("verneed", StringComparison.Ordinal)));
+                Assert.Equal(baseline.Stdout, t.Run(b).Stdout);
+            }
+            // The library needs a new program header; without section headers the tables after the program header
+            // table can move only when segments describe them (PT_INTERP, PT_NOTE): otherwise a clean refusal.
+            string lib = Path.Combine(bare, "lib", "libfoo.so.1");
+            byte[] before = File.ReadAllBytes(lib);
+            var rl = PatchHarness.Ours(lib, new PatchOperations { SetRunPath = RPath, SetSoname = "libfoo.so.1.patched", AddNeeded = ["libdl.so.2"] }, root: t.Root, sync: false);
+            output.WriteLine($"{tag} libfoo.so.1 without sections: {rl.Error ?? string.Join("; ", rl.Layout)}");
+            if (rl.Error is not null)
+            {
+                Assert.Equal("the program header table cannot grow: it is followed by data no header describes", rl.Error);
+                Assert.Equal(before, File.ReadAllBytes(lib));
+            }
+            Assert.Equal(t.Run(Path.Combine(full, "bin", "main-pie")).Stdout, t.Run(Path.Combine(bare, "bin", "main-pie")).Stdout);
+        }
+        finally { Directory.Delete(Path.GetDirectoryName(full)!, recursive: true); }
+    }
 }

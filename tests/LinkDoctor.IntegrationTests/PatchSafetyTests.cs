@@ -401,4 +401,43 @@ public sealed class PatchSafetyTests(ITestOutputHelper output)
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
+
+    /// <summary>
+    /// A program that is running can be patched: the new file replaces the old name while the running process keeps
+    /// the old inode. patchelf opens the file for writing and fails with ETXTBSY ("Text file busy").
+    /// </summary>
+    [Fact]
+    public void ARunningProgramCanBePatched()
+    {
+        string dir = PatchHarness.NewScratch("running");
+        var started = new List<System.Diagnostics.Process>();
+        try
+        {
+            string ours = Path.Combine(dir, "sleep-ours"), theirs = Path.Combine(dir, "sleep-theirs");
+            PatchHarness.Copy("/usr/bin/sleep", ours);
+            PatchHarness.Copy("/usr/bin/sleep", theirs);
+            foreach (var p in new[] { ours, theirs })
+            {
+                for (int attempt = 0; ; attempt++)
+                {
+                    try { started.Add(System.Diagnostics.Process.Start(p, "60")!); break; }
+                    catch (System.ComponentModel.Win32Exception e) when (attempt < 20 && e.NativeErrorCode == 26) { Thread.Sleep(50); }
+                }
+            }
+            Thread.Sleep(200);
+            var r = PatchHarness.Ours(ours, new PatchOperations { SetRunPath = PatchHarness.LongPath, AddNeeded = ["libz.so.1"] }, allowUnresolved: true);
+            Assert.Null(r.Error);
+            Assert.Equal(PatchHarness.LongPath, ElfSummary.Read(ours)!.RunPath);
+            Assert.Equal(0, PatchHarness.Run(ours, ["0"]).ExitCode);
+            var pe = PatchHarness.Patchelf(theirs, "--set-rpath", "/x");
+            output.WriteLine($"patchelf on a running program: exit {pe.ExitCode}: {pe.Stderr.Trim()}");
+            Assert.NotEqual(0, pe.ExitCode);
+            Assert.Contains("Text file busy", pe.Stderr);
+        }
+        finally
+        {
+            foreach (var p in started) { try { p.Kill(); p.WaitForExit(); } catch (InvalidOperationException) { } p.Dispose(); }
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

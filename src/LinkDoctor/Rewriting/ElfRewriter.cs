@@ -264,6 +264,10 @@ internal sealed class ElfRewriter
                 if (s.HasFileData && s.Size > 0) _occupied.Add((s.Offset, s.Offset + s.Size));
             foreach (var p in _phdrs)
                 if (p.Type != PT_LOAD && p.FileSz > 0) _occupied.Add((p.Offset, p.FileEnd));
+            // Without section headers nothing says which bytes of a segment are padding: all of them are taken.
+            if (r._sections.Count == 0)
+                foreach (var p in _phdrs)
+                    if (p.Type == PT_LOAD && p.FileSz > 0) _occupied.Add((p.Offset, p.FileEnd));
             ulong described = _occupied.Max(o => o.E);
             foreach (var p in _phdrs) if (p.Type == PT_LOAD) described = Math.Max(described, p.FileEnd);
             // Bytes after everything the headers describe (a self-extracting payload, a signature) stay where they are.
