@@ -56,6 +56,12 @@ internal static class LoaderCheck
         var problems = new List<string>();
         if (before is null) return problems;
         if (after is null) return ["the loader simulation cannot load the result"];
+        if (before.Libraries.Count > 0 && before.Libraries.All(l => l.Path is null))
+        {
+            // Nothing resolves here even before the edit (a foreign file without --root, a build tree): no baseline.
+            notes.Add($"the {before.Loader} loader simulation finds none of its libraries here (--root DIR simulates another system); not checked");
+            return problems;
+        }
         if (after.Fatal is not null && before.Fatal is null) problems.Add($"the loader would stop: {after.Fatal}");
         var missingBefore = before.Libraries.Where(l => l.Path is null).Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
         var foundBefore = new Dictionary<string, string>(StringComparer.Ordinal);
