@@ -63,7 +63,8 @@ public sealed class PatchSafetyTests(ITestOutputHelper output)
     }
 
     private const string Prologue = """
-        D=$(mktemp -d)
+        B=$(mktemp -d); D=$B
+        trap 'umount "$B/m" 2>/dev/null; umount "$B/prog" 2>/dev/null; rm -rf "$B" "$B".out "$B".err "$B"/m.out "$B"/m.err' EXIT
         cp /usr/bin/ls "$D/prog.src"
         """;
     private const string RunPatch = """
