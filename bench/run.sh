@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # LinkDoctor benchmarks against the real tools. Prints wall times, peak memory and ratios.
 #   bench/run.sh            publish the NativeAOT binary (if needed) and run everything
-# Needs: hyperfine, binutils (readelf), pax-utils (scanelf); ./test.sh installs them.
+#   ONLY=patch bench/run.sh only the patch rows (PATCH_FILES=N programs, default 300)
+# Needs: hyperfine, binutils (readelf), pax-utils (scanelf), patchelf; ./test.sh installs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=artifacts/aot/linkdoctor
@@ -19,6 +20,8 @@ peak() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1; }
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}')" "$1" "$2"; }
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+if [ "${ONLY:-}" != patch ]; then
 
 echo "== inspect of one file ($ONE), $RUNS runs each"
 hyperfine -N -w 20 -r "$RUNS" --export-json "$tmp/one-ld.json" "$BIN inspect $ONE" >/dev/null
@@ -90,3 +93,25 @@ echo "go version -m loop          ${b}s"
 echo "linkdoctor go DIRS          ${c}s"
 echo "go version -m DIRS          ${d}s"
 echo "ratios: loop/linkdoctor $(ratio "$b" "$a")   walk go/linkdoctor $(ratio "$d" "$c")"
+fi # ONLY=patch skips everything above
+
+echo "== patch --set-rpath over copies of the dynamic programs in /usr/bin (one process) vs a patchelf loop"
+[ -s "$tmp/progs" ] || for f in /usr/bin/*; do
+  [ -f "$f" ] && [ ! -L "$f" ] && readelf -l "$f" 2>/dev/null | grep -q "program interpreter: /lib64/ld-linux-x86-64.so.2" && echo "$f"
+done > "$tmp/progs"
+# The same edit as patchelf --force-rpath --set-rpath: DT_RPATH, on a fresh copy of the programs for every run.
+head -n "${PATCH_FILES:-300}" "$tmp/progs" > "$tmp/patch-list"
+mkdir -p "$tmp/patch-src"
+while IFS= read -r f; do cp "$f" "$tmp/patch-src/"; done < "$tmp/patch-list"
+echo "$(ls "$tmp/patch-src" | wc -l) programs, $(du -sh "$tmp/patch-src" | cut -f1)"
+prep="rm -rf $tmp/patch-work && cp -r $tmp/patch-src $tmp/patch-work"
+echo "for f in $tmp/patch-work/*; do patchelf --force-rpath --set-rpath /opt/bench/lib \"\$f\"; done" > "$tmp/patchelf-loop.sh"
+hyperfine -w 1 -r 3 --prepare "$prep" --export-json "$tmp/p-ld.json" "bash -c '$BIN patch --set-rpath /opt/bench/lib --allow-unresolved $tmp/patch-work/* >/dev/null'" >/dev/null 2>&1
+hyperfine -w 1 -r 3 --prepare "$prep" --export-json "$tmp/p-nf.json" "bash -c '$BIN patch --set-rpath /opt/bench/lib --allow-unresolved --no-fsync $tmp/patch-work/* >/dev/null'" >/dev/null 2>&1
+hyperfine -w 1 -r 3 --prepare "$prep" --export-json "$tmp/p-pe.json" "bash $tmp/patchelf-loop.sh" >/dev/null 2>&1
+p=$(mean "$tmp/p-ld.json"); n=$(mean "$tmp/p-nf.json"); q=$(mean "$tmp/p-pe.json")
+eval "$prep"
+echo "linkdoctor patch (verified, loader-checked, fsync)  ${p}s  peak $(peak bash -c "$BIN patch --set-rpath /opt/bench/lib --allow-unresolved $tmp/patch-work/* >/dev/null") KB"
+echo "linkdoctor patch --no-fsync                         ${n}s"
+echo "patchelf loop (in place, O_TRUNC, no fsync)          ${q}s"
+echo "ratios: patchelf-loop/linkdoctor $(ratio "$q" "$p")   patchelf-loop/linkdoctor --no-fsync $(ratio "$q" "$n")"

@@ -19,6 +19,7 @@ public static partial class Cli
         root.Subcommands.Add(CheckCommand());
         root.Subcommands.Add(GoCommand());
         root.Subcommands.Add(PluginCheckCommand());
+        root.Subcommands.Add(PatchCommand());
         return root;
     }
 

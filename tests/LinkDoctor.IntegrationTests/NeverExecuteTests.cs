@@ -49,6 +49,7 @@ public sealed class NeverExecuteTests(ITestOutputHelper output)
             ["why"], ["why", "--json"], ["why", "--env", "LD_PRELOAD={out}/libpre.so"], ["why", "--env", "LD_BIND_NOW=1", "--env", "LD_LIBRARY_PATH={out}"],
             ["check", "--target", "debian-12"], ["check", "--root", "/"],
             ["go"], ["go", "--short"], ["go", "--details", "--json"], ["go", "--static"],
+            ["patch", "--dry-run", "--add-rpath", "/opt/x", "--add-needed", "libz.so.1"], ["patch", "--set-interpreter", "/lib64/ld-linux-x86-64.so.2", "--output", "{out}/markers-out/patched"],
         ];
         foreach (var program in new[] { "prog-script-interp", "prog" })
             foreach (var c in perProgram) yield return [program, c];
@@ -67,6 +68,7 @@ public sealed class NeverExecuteTests(ITestOutputHelper output)
         lock (typeof(NeverExecuteTests))
         {
             foreach (var m in Directory.EnumerateFiles(markers)) File.Delete(m);
+            Directory.CreateDirectory(Path.Combine(outDir, "markers-out"));
             var args = command.Select(a => a.Replace("{out}", outDir)).Append(Path.Combine(outDir, program)).ToArray();
             var r = Tool.LinkDoctor(args);
             output.WriteLine($"linkdoctor {string.Join(' ', args)}: exit {r.ExitCode}\n{r.Stdout}{r.Stderr}");
