@@ -40,7 +40,8 @@ public sealed class FixTests(ITestOutputHelper output)
                             foreach (var (k, v) in action.Environment ?? new Dictionary<string, string>()) extraEnv[k] = v;
                             foreach (var argv in action.Commands ?? [])
                             {
-                                var r = Tool.Run(argv[0], argv.Skip(1), workingDirectory: run.Cwd);
+                                // LinkDoctor's own edits run as a user runs them: the CLI, in its own process.
+                                var r = argv[0] == "linkdoctor" ? Tool.LinkDoctor([.. argv.Skip(1)]) : Tool.Run(argv[0], argv.Skip(1), workingDirectory: run.Cwd);
                                 Assert.True(r.ExitCode == 0, $"{sc.Name}: {string.Join(' ', argv)} failed: {r.Stderr}");
                             }
                             var (exit, first, _) = ScenarioTests.RunReal(run, extraEnv);

@@ -58,14 +58,14 @@ public static class FixAdvisor
         foreach (var (dir, libs) in byDirectory)
         {
             var needers = libs.Select(l => l.Loader ?? g.Main).Distinct().ToList();
-            var patches = needers.Select(n => PatchElfAddRpath(request, g, n, dir)).ToList();
+            var edit = RemedyAction.ElfEdit([.. needers.Select(n => AddRpathEdit(request, g, n, dir))]);
             var actions = new List<RemedyAction>();
             if (!g.Secure) // the loader ignores LD_LIBRARY_PATH under AT_SECURE
                 actions.Add(RemedyAction.Env("LD_LIBRARY_PATH", request.Environment.TryGetValue("LD_LIBRARY_PATH", out var old) && old.Length > 0 ? dir + ":" + old : dir));
-            actions.Add(RemedyAction.RunAll(patches.Select(p => p.Argv)));
+            actions.AddRange(edit.Actions);
             string names = string.Join(", ", libs.Select(l => l.Name).Distinct());
             string ldlp = g.Secure ? "" : $"run with LD_LIBRARY_PATH={dir}, or ";
-            b.Fix($"{names} {(libs.Count == 1 ? "is" : "are")} in {dir}, which is not on the search path: {ldlp}add it to the search path of {string.Join(" and ", needers.Select(n => n.DisplayName))}: {string.Join(" && ", patches.Select(p => p.Display))}",
+            b.Fix($"{names} {(libs.Count == 1 ? "is" : "are")} in {dir}, which is not on the search path: {ldlp}add it to the search path of {string.Join(" and ", needers.Select(n => n.DisplayName))}: {edit.Display}",
                 [.. libs.Select(l => l.Name).Distinct()], [.. actions]);
         }
         foreach (var (package, libs) in byPackage)
@@ -124,10 +124,10 @@ public static class FixAdvisor
     }
 
     /// <summary>
-    /// <c>patchelf --add-rpath DIR NEEDER</c>, with DIR relative to $ORIGIN when the needer sits near it (the tree can
-    /// then move); the argv names host paths so that a test can run it.
+    /// <c>--add-rpath DIR</c> on the needer, with DIR relative to $ORIGIN when the needer sits near it (the tree can
+    /// then move); the file is named by its host path so that a test can apply the edit.
     /// </summary>
-    private static (string Display, string[] Argv) PatchElfAddRpath(LoadRequest request, LoadGraph g, LoadedObject needer, string dir)
+    private static (string HostFile, string Shown, string[] Options) AddRpathEdit(LoadRequest request, LoadGraph g, LoadedObject needer, string dir)
     {
         string host = HostPath(request, needer);
         string dirHost = request.Root.IsHost ? dir : request.Root.Resolve(dir).HostPath;
@@ -136,8 +136,7 @@ public static class FixAdvisor
         string rpath = !g.Secure && !rel.StartsWith("../..", StringComparison.Ordinal) && !Path.IsPathRooted(rel)
             ? (rel == "." ? "$ORIGIN" : "$ORIGIN/" + rel)
             : dir;
-        string shown = needer.IsMain ? request.Argv0 : needer.Path;
-        return ($"patchelf --add-rpath '{rpath}' {shown}", ["patchelf", "--add-rpath", rpath, host]);
+        return (host, needer.IsMain ? request.Argv0 : needer.Path, ["--add-rpath", rpath]);
     }
 
     /// <summary>"version `X' not found": what needs it, what the library offers, and how to get there.</summary>
@@ -177,12 +176,12 @@ public static class FixAdvisor
         if (SymbolIndex.For(request.Root, g.DefaultDirectories).FindDefinition(u.Name, referencer, flavour) is { } lib)
         {
             string soname = lib.SoName ?? Path.GetFileName(lib.Path);
-            string host = HostPath(request, u.Referencer);
-            b.Fix($"{lib.Path} defines {u.Name}, but {who} does not name it as a dependency: add it with patchelf --add-needed {soname} {who} (or relink with it)",
-                [u.Name], RemedyAction.Run("patchelf", "--add-needed", soname, host));
+            var edit = RemedyAction.ElfEdit([(HostPath(request, u.Referencer), who, ["--add-needed", soname])]);
+            b.Fix($"{lib.Path} defines {u.Name}, but {who} does not name it as a dependency: add it with {edit.Display}, or relink with it",
+                [u.Name], edit.Actions);
             return;
         }
-        b.Fix($"find the library that defines {u.Name} (e.g. `linkdoctor symbols --defined LIB | grep -w {u.Name}`) and link it: patchelf --add-needed LIB {who}, or relink with -lNAME");
+        b.Fix($"find the library that defines {u.Name} (e.g. `linkdoctor symbols --defined LIB | grep -w {u.Name}`) and link it: linkdoctor patch --add-needed LIB {who} (or patchelf --add-needed), or relink with -lNAME");
     }
 }
 

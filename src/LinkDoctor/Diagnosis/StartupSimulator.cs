@@ -92,9 +92,12 @@ public static class StartupSimulator
             return;
         }
         if (standardExists && flavour is null or LibcFlavour.Glibc)
-            b.Fix($"point it at the system's loader: patchelf --set-interpreter {standard} {program}", [interp], RemedyAction.Run("patchelf", "--set-interpreter", standard!, host));
+        {
+            var edit = RemedyAction.ElfEdit([(host, program, ["--set-interpreter", standard!])]);
+            b.Fix($"point it at the system's loader: {edit.Display}", [interp], edit.Actions);
+        }
         else
-            b.Fix($"install the C library that provides {interp}, or point the program at an existing loader: patchelf --set-interpreter /path/to/ld.so {program}");
+            b.Fix($"install the C library that provides {interp}, or point the program at an existing loader: linkdoctor patch --set-interpreter /path/to/ld.so {program}");
     }
 
     private static string QemuName(ElfFile f) => f.Machine switch { "i386" => "i386", "arm" => "arm", var m => m };

@@ -26,6 +26,23 @@ public sealed record RemedyAction(string Kind)
     public static RemedyAction Env(string name, string value) => new(SetEnvironment) { Environment = new Dictionary<string, string> { [name] = value } };
     public static RemedyAction Run(params string[] argv) => new(RunCommands) { Commands = [argv] };
     public static RemedyAction RunAll(IEnumerable<string[]> commands) => new(RunCommands) { Commands = [.. commands] };
+
+    /// <summary>
+    /// An ELF edit offered twice: as <c>linkdoctor patch OP…</c> (verified, atomic) and as the same <c>patchelf</c>
+    /// command; returns the sentence and the two actions, each alone a fix. <paramref name="edits"/> pairs a file
+    /// with its options (the same for both tools); <paramref name="shown"/> names the file as the user gave it.
+    /// </summary>
+    public static (string Display, RemedyAction[] Actions) ElfEdit(IReadOnlyList<(string HostFile, string Shown, string[] Options)> edits)
+    {
+        static string Quote(string a) => a.Contains('$') || a.Contains(' ') ? $"'{a}'" : a;
+        string ours = string.Join(" && ", edits.Select(e => $"linkdoctor patch {string.Join(' ', e.Options.Select(Quote))} {e.Shown}"));
+        string theirs = string.Join(" && ", edits.Select(e => $"patchelf {string.Join(' ', e.Options.Select(Quote))} {e.Shown}"));
+        return ($"{ours} (or: {theirs})",
+        [
+            RunAll(edits.Select(e => (string[])["linkdoctor", "patch", .. e.Options, e.HostFile])),
+            RunAll(edits.Select(e => (string[])["patchelf", .. e.Options, e.HostFile])),
+        ]);
+    }
 }
 
 /// <summary>The outcome of simulating a program's start (or a dlopen).</summary>

@@ -15,7 +15,8 @@ public readonly record struct RootedPath(string HostPath, string RealPath, int E
 /// </summary>
 public sealed class RootedFileSystem
 {
-    public const int ENOENT = 2, ENOTDIR = 20, ELOOP = 40, EACCES = 13;
+    public const int ENOENT = 2, ENOTDIR = 20, ELOOP = 40, EACCES = 13, ENAMETOOLONG = 36;
+    private const int NAME_MAX = 255, PATH_MAX = 4096;
     private const int MaxSymlinks = 40; // Linux MAXSYMLINKS
 
     private readonly ConcurrentDictionary<string, RootedPath> _cache = new(StringComparer.Ordinal);
@@ -51,6 +52,9 @@ public sealed class RootedFileSystem
             if (c is "" or ".") continue;
             if (c == "..") { if (real.Count > 0) real.RemoveAt(real.Count - 1); continue; }
             string host = _prefix + "/" + string.Join('/', real) + (real.Count > 0 ? "/" : "") + c;
+            // open(2) fails with ENAMETOOLONG on a component or a path too long; the loaders take that as "not here".
+            if (System.Text.Encoding.UTF8.GetByteCount(c) > NAME_MAX || host.Length >= PATH_MAX)
+                return new RootedPath(host, "/" + string.Join('/', real.Append(c)), ENAMETOOLONG);
             FileSystemInfo info = new FileInfo(host);
             var attrs = info.Attributes;
             if ((int)attrs == -1) return new RootedPath(host, "/" + string.Join('/', real.Append(c)), ENOENT);

@@ -191,10 +191,14 @@ internal static class ElfPatchVerifier
         foreach (var l in loads.Where(l => !input.ProgramHeaders.Any(p => p.Type == PT_LOAD && p.Offset == l.Offset && p.VirtualAddress == l.VirtualAddress)))
             if ((l.VirtualAddress - l.Offset) % x.PageSize != 0) return $"the new PT_LOAD is not aligned to 0x{x.PageSize:x}";
         ulong delta0 = loads[0].VirtualAddress - loads[0].Offset;
+        // The gABI wants PT_PHDR and PT_INTERP before any PT_LOAD; an input that already breaks it (patchelf sorts
+        // PT_INTERP last, and the kernel and glibc accept that) is not made worse by keeping its order.
+        int inputFirstLoad = input.ProgramHeaders.ToList().FindIndex(p => p.Type == PT_LOAD);
+        bool inputOrdered = !input.ProgramHeaders.Where((p, i) => p.Type is PT_PHDR or PT_INTERP && i > inputFirstLoad).Any();
         for (int i = 0; i < ph.Count; i++)
         {
             var p = ph[i];
-            if (p.Type is PT_PHDR or PT_INTERP && i > firstLoad) return $"{SegmentTypeName(p.Type)} comes after a PT_LOAD in the program header table";
+            if (inputOrdered && p.Type is PT_PHDR or PT_INTERP && i > firstLoad) return $"{SegmentTypeName(p.Type)} comes after a PT_LOAD in the program header table";
             if (p.Type is PT_PHDR or PT_INTERP or PT_DYNAMIC or PT_NOTE or PT_GNU_PROPERTY or PT_GNU_EH_FRAME && p.FileSize > 0)
             {
                 var host = loads.FirstOrDefault(l => l.Offset <= p.Offset && p.Offset + p.FileSize <= l.Offset + l.FileSize);
