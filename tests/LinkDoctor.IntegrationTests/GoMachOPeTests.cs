@@ -89,4 +89,25 @@ public sealed class GoMachOPeTests(ITestOutputHelper output)
         else Assert.NotNull(unstripped);
         output.WriteLine($"{name}: {version}; moduledata at 0x{md.Address:x}; DWARF {(bin.Dwarf is null ? "absent" : "read")}");
     }
+
+    /// <summary>
+    /// A universal file made with llvm-lipo: go1.19 refuses it (the comparison with <c>go version -m</c> covers that);
+    /// the current reader takes <c>Arches[0]</c>, whose build info must equal what go1.19 reads from that thin file.
+    /// </summary>
+    [Fact]
+    public void UniversalFileReadsItsFirstSlice()
+    {
+        string dir = GoFixtures.Cross();
+        string fat = Path.Combine(dir, "cross-darwin-universal");
+        Assert.Contains("unrecognized file format", Tool.Run("go", ["version", fat]).Stderr);
+        using var file = LinkDoctor.Formats.BinaryFile.Open(fat);
+        Assert.Equal(2, file.Objects.Count);
+        var first = (LinkDoctor.Formats.MachO.MachOFile)file.Objects[0];
+        string thin = Path.Combine(dir, first.Machine == "arm64" ? "cross-darwin-arm64" : "cross-darwin-amd64");
+        var r = GoBuildInfoReader.Read(GoExecutable.From(first)!, GoBuildInfoAlgorithm.Current);
+        Assert.Null(r.Error);
+        string expected = Tool.Run("go", ["version", "-m", thin]).Stdout;
+        Assert.Equal(expected, $"{thin}: {r.Info!.GoVersion}\n\t{r.Info.ToGoString(includeGoVersion: false)[..^1].Replace("\n", "\n\t")}\n");
+        output.WriteLine($"{fat}: slice 0 ({first.Machine}) reads as {thin}");
+    }
 }

@@ -194,6 +194,8 @@ public static class GoFixtures
         # Without the symbol table (-s): the Go readers must find pclntab, moduledata and the version without it.
         (cd pure && CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 go build -ldflags=-s -o "$OUT/cross-darwin-arm64-stripped" .)
         (cd pure && CGO_ENABLED=0 GOOS=windows GOARCH=amd64 go build -ldflags=-s -o "$OUT/cross-windows-amd64-stripped.exe" .)
+        # A universal file: go1.19 refuses it ("unrecognized file format"), newer Go reads its first slice.
+        llvm-lipo-14 -create -output "$OUT/cross-darwin-universal" "$OUT/cross-darwin-amd64" "$OUT/cross-darwin-arm64"
         """;
 
     /// <summary>Plugins and the hosts that open them (built once, cached).</summary>
