@@ -20,7 +20,8 @@ public sealed class GoRobustnessTests(ITestOutputHelper output)
     public void DamagedGoBinariesNeverCrash()
     {
         string modes = GoFixtures.Modes(), plugins = GoFixtures.Plugins(), cross = GoFixtures.Cross();
-        var originals = Sources.Select(s => Path.Combine(modes, s)).Append(Path.Combine(plugins, "plug-ok.so")).Append(Path.Combine(cross, "cross-linux-s390x")).Append(Path.Combine(cross, "cross-linux-386")).ToList();
+        var originals = Sources.Select(s => Path.Combine(modes, s)).Append(Path.Combine(plugins, "plug-ok.so")).Append(Path.Combine(cross, "cross-linux-s390x")).Append(Path.Combine(cross, "cross-linux-386"))
+            .Append(Path.Combine(cross, "cross-darwin-arm64")).Append(Path.Combine(cross, "cross-windows-386.exe")).ToList();
         string dir = Path.Combine(Path.GetTempPath(), "ld-go-fuzz-" + Environment.ProcessId);
         Directory.CreateDirectory(dir);
         var rng = new Random(20240601);
@@ -80,6 +81,18 @@ public sealed class GoRobustnessTests(ITestOutputHelper output)
                 list.AddRange(Enumerable.Range(0, 16).Select(i => o + i * 4));
             }
             if (bin.Elf is { } elf && elf.Header.ShOff > 0) list.Add((int)elf.Header.ShOff);
+            // Mach-O: the nlist table and its strings, the compressed DWARF; PE: the COFF symbols and their strings.
+            if (bin.Object is LinkDoctor.Formats.MachO.MachOFile m)
+            {
+                if (m.Symtab is { } st) list.AddRange([(int)st.SymOff, (int)st.SymOff + 16, (int)st.StrOff, (int)st.StrOff + 4]);
+                foreach (var sec in m.Sections.Where(x => x.Name.StartsWith("__zdebug", StringComparison.Ordinal))) list.AddRange([(int)sec.Offset, (int)sec.Offset + 4, (int)sec.Offset + 12]);
+            }
+            if (bin.Object is LinkDoctor.Formats.Pe.PeFile pe && pe.FileHeader.PointerToSymbolTable > 0)
+            {
+                int sym = (int)pe.FileHeader.PointerToSymbolTable;
+                list.AddRange([sym, sym + 18, sym + (int)pe.FileHeader.NumberOfSymbols * 18]);
+                foreach (var sec in pe.Sections.Where(x => x.Name.StartsWith(".zdebug", StringComparison.Ordinal))) list.AddRange([(int)sec.PointerToRawData, (int)sec.PointerToRawData + 4]);
+            }
         }
         catch (BinaryFormatException) { }
         if (GoArchive.HasMagic(bytes)) list.AddRange([8, 8 + 48, 8 + 58, 68]);

@@ -57,6 +57,9 @@ public sealed class NeverExecuteTests(ITestOutputHelper output)
         yield return ["libplugin.so", new[] { "why", "--dlopen", "--json", "--env", "LD_PRELOAD={out}/libpre.so" }];
         yield return ["libplugin.so", new[] { "tree", "--json" }];
         yield return ["libplugin.so", new[] { "plugin-check", "{out}/prog" }];
+        // Opened into a host: the host (its script interpreter, its libraries and preloads) is read, never run.
+        yield return ["libplugin.so", new[] { "why", "--dlopen", "--host", "{out}/prog-script-interp" }];
+        yield return ["libplugin.so", new[] { "why", "--dlopen", "--json", "--host", "{out}/prog", "--env", "LD_PRELOAD={out}/libpre.so" }];
     }
 
     [Theory]

@@ -59,7 +59,6 @@ public static class GoPluginCheck
     /// <summary>Runs the check; throws <see cref="BinaryFormatException"/> or IO errors when the host cannot be read.</summary>
     public static List<GoPluginCheckReport> Check(string host, IReadOnlyList<string> plugins, Func<string, string, WhyReport>? dlopen = null)
     {
-        dlopen ??= DefaultDlopen;
         using var hostBin = GoBinary.Open(host);
         var reports = new List<GoPluginCheckReport>();
         var support = hostBin.IsGo ? GoAnalyzerFacts.Plugin(hostBin) : null;
@@ -77,6 +76,8 @@ public static class GoPluginCheck
         }
 
         var scope = new List<Loaded> { new(host, hostBin, "", false) { Initialized = true } };
+        // dlopen in the host's process: the host's global scope, then the plugins opened before (RTLD_GLOBAL, and they stay loaded).
+        dlopen ??= (real, name) => DefaultDlopen(host, [.. scope.Skip(1).Select(l => l.Path)], real, name);
         var opened = new Dictionary<string, (string? Error, Loaded? Module)>(StringComparer.Ordinal);
         var disposables = new List<GoBinary>();
         try
@@ -211,11 +212,14 @@ public static class GoPluginCheck
         return new GoPluginCheckReport { Plugin = name, Result = t.Render(), Ok = false, Fatal = true, MessageId = t.Id, RealPath = real, Details = details };
     }
 
-    /// <summary>The loader's part of plugin.Open: <c>dlopen(realpath, RTLD_NOW|RTLD_GLOBAL)</c> simulated on this machine.</summary>
-    private static WhyReport DefaultDlopen(string realPath, string name)
+    /// <summary>
+    /// The loader's part of plugin.Open: <c>dlopen(realpath, RTLD_NOW|RTLD_GLOBAL)</c> simulated in the host's
+    /// process on this machine: the host's link map and the plugins opened before are the global scope.
+    /// </summary>
+    private static WhyReport DefaultDlopen(string host, IReadOnlyList<string> earlier, string realPath, string name)
     {
-        // The one place that calls the loader simulation (its request shape may change with the loader refactor).
-        var request = new LoadRequest { Program = realPath, ProgramName = realPath, WorkingDirectory = Directory.GetCurrentDirectory() };
+        // The one place that calls the loader simulation.
+        var request = new LoadRequest { Program = realPath, ProgramName = realPath, Host = host, GlobalObjects = earlier, WorkingDirectory = Directory.GetCurrentDirectory() };
         try { return StartupSimulator.Simulate(request, dlopen: true); }
         catch (BinaryFormatException e)
         {

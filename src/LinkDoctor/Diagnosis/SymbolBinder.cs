@@ -35,15 +35,40 @@ public sealed class SymbolBinder
         _musl = musl;
     }
 
-    /// <summary>The global scope: the main program, preloads, then dependencies in breadth-first order.</summary>
-    private IEnumerable<LoadedObject> Scope => _graph.Objects.Where(o => o.Found);
+    /// <summary>
+    /// The lookup scope: the main program, preloads, then dependencies in breadth-first order. For a dlopen into a
+    /// host (<see cref="LoadGraph.Opened"/>), glibc's <c>l_scope</c> of each new object: the global scope (the host's
+    /// link map and earlier RTLD_GLOBAL objects), then the opened object's own search list (itself and its
+    /// dependencies, breadth first; elf/dl-open.c <c>dl_open_worker_begin</c>, elf/dl-object.c
+    /// <c>_dl_new_object</c>); musl's symbol list: the host's objects, then the new ones (<c>add_syms</c>).
+    /// </summary>
+    private IEnumerable<LoadedObject> Scope => _scope ??= ComputeScope();
+
+    private List<LoadedObject>? _scope;
+
+    private List<LoadedObject> ComputeScope()
+    {
+        var all = _graph.Objects.Where(o => o.Found).ToList();
+        if (_graph.Opened is not { Found: true } opened || _musl) return all;
+        var scope = _graph.Objects.Take(_graph.GlobalScopeCount).Where(o => o.Found).ToList();
+        var local = new List<LoadedObject> { opened };
+        for (int i = 0; i < local.Count; i++)
+            foreach (var (_, t) in local[i].Needed)
+                if (t.Found && !local.Contains(t)) local.Add(t);
+        scope.AddRange(local);
+        return scope;
+    }
+
+    /// <summary>The objects whose references are bound and versions checked: all of them, or those a dlopen into a host added.</summary>
+    private List<LoadedObject> Relocated =>
+        (_graph.GlobalScopeCount == 0 ? _graph.Objects : _graph.Objects.Skip(_graph.GlobalScopeCount)).Where(o => o.Found).ToList();
 
     /// <summary>glibc elf/dl-version.c: for each object's DT_VERNEED, the providing library must define each version.</summary>
     public List<VersionProblem> CheckVersions()
     {
         var problems = new List<VersionProblem>();
         if (_musl) return problems; // musl has no symbol versioning
-        foreach (var obj in _graph.Objects.Where(o => o.Found))
+        foreach (var obj in Relocated)
         {
             foreach (var need in obj.Elf!.Versions.Needs)
             {
@@ -81,9 +106,10 @@ public sealed class SymbolBinder
     public List<UnresolvedSymbol> Bind(bool bindNowEverywhere)
     {
         var result = new List<UnresolvedSymbol>();
-        var objects = _graph.Objects.Where(o => o.Found).ToList();
+        var objects = Relocated;
+        // musl's dlopen relocates the new objects in load order (reloc_all from the opened one).
         IEnumerable<LoadedObject> order = _musl
-            ? objects.Where(o => !o.IsMain).Append(_graph.Main)
+            ? (_graph.GlobalScopeCount == 0 ? objects.Where(o => !o.IsMain).Append(_graph.Main) : objects)
             : Enumerable.Reverse(objects);
         bool musl = _musl;
         foreach (var obj in order)

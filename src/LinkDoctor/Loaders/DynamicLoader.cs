@@ -43,6 +43,12 @@ public static class LoaderRegistry
     {
         if (request.Loader != "auto")
             return Find(request.Loader) ?? throw new ArgumentException($"unknown loader '{request.Loader}' (known: {string.Join(", ", All.Select(l => l.Name))})");
+        // A library opened into a host runs under the host's loader.
+        if (request.Host is not null)
+        {
+            using var host = BinaryFile.Open(request.Host);
+            return Choose(request with { Host = null }, host.Objects[0]);
+        }
         ILoaderModel? best = null;
         int bestClaim = 0;
         foreach (var l in All)

@@ -118,6 +118,18 @@ public sealed class LoadGraph : IDisposable
     public Version? LoaderVersion { get; set; }
     /// <summary>The start was simulated with AT_SECURE (a set-user-ID program run by another user).</summary>
     public bool Secure { get; set; }
+    /// <summary>
+    /// A dlopen into a running host (<see cref="LoadRequest.Host"/>): the object <c>dlopen</c> mapped (or found
+    /// already loaded); null for a program start or a dlopen simulated alone.
+    /// </summary>
+    public LoadedObject? Opened { get; set; }
+    /// <summary>
+    /// With a host: how many objects of <see cref="Objects"/> were in the process before this dlopen (the host's link
+    /// map and the earlier RTLD_GLOBAL objects): glibc's global scope. The rest are the objects this dlopen added.
+    /// </summary>
+    public int GlobalScopeCount { get; set; }
+    /// <summary>With a host: the host program itself does not start (<see cref="Errors"/> are its start-up errors).</summary>
+    public bool HostFailed { get; set; }
     /// <summary>The loader's default directories (glibc SYSTEM_DIRS, musl's path file), where system libraries live.</summary>
     public IReadOnlyList<string> DefaultDirectories { get; set; } = [];
 
@@ -147,6 +159,17 @@ public sealed record LoadRequest
     public bool Trace { get; init; }
     /// <summary>The program runs with AT_SECURE (set-user-ID or set-group-ID, run by another user); null: decided from the file's mode.</summary>
     public bool? Secure { get; init; }
+    /// <summary>
+    /// For a dlopen: the program whose process opens <see cref="Program"/> (a plugin host, <c>node</c>,
+    /// <c>python3</c>). Its start is simulated first; the library is then mapped with the host's main map as the
+    /// caller and binds against the host's global scope. Null: the library is opened alone.
+    /// </summary>
+    public string? Host { get; init; }
+    /// <summary>
+    /// With a <see cref="Host"/>: libraries the host opened earlier with <c>RTLD_GLOBAL</c> (and that are still
+    /// loaded), in order; they join the global scope after the host's own objects (a Go host's earlier plugins).
+    /// </summary>
+    public IReadOnlyList<string> GlobalObjects { get; init; } = [];
 
     public string Argv0 => ProgramName ?? Program;
 }

@@ -188,9 +188,14 @@ public static class GoFixtures
         mkdir -p pure
         printf 'module example.com/pure\n\ngo 1.19\n' > pure/go.mod
         printf 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n' > pure/main.go
-        for t in linux/arm64 linux/386 linux/s390x linux/mips linux/ppc64le darwin/arm64 windows/amd64; do
+        for t in linux/arm64 linux/386 linux/s390x linux/mips linux/ppc64le darwin/arm64 darwin/amd64 windows/amd64 windows/386; do
           (cd pure && CGO_ENABLED=0 GOOS=${t%/*} GOARCH=${t#*/} go build -o "$OUT/cross-${t%/*}-${t#*/}$([ ${t%/*} = windows ] && echo .exe)" .)
         done
+        # Without the symbol table (-s): the Go readers must find pclntab, moduledata and the version without it.
+        (cd pure && CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 go build -ldflags=-s -o "$OUT/cross-darwin-arm64-stripped" .)
+        (cd pure && CGO_ENABLED=0 GOOS=windows GOARCH=amd64 go build -ldflags=-s -o "$OUT/cross-windows-amd64-stripped.exe" .)
+        # A universal file: go1.19 refuses it ("unrecognized file format"), newer Go reads its first slice.
+        llvm-lipo-14 -create -output "$OUT/cross-darwin-universal" "$OUT/cross-darwin-amd64" "$OUT/cross-darwin-arm64"
         """;
 
     /// <summary>Plugins and the hosts that open them (built once, cached).</summary>
@@ -202,7 +207,7 @@ public static class GoFixtures
     /// <summary>The sources of the build-mode fixtures (the recipe's working directory).</summary>
     public static string ModesSources() => Path.Combine(Path.GetDirectoryName(Modes())!, "src");
 
-    /// <summary>Cross builds: linux/arm64, 386, s390x (big-endian), mips (32-bit big-endian), ppc64le, darwin/arm64, windows/amd64.</summary>
+    /// <summary>Cross builds: linux/arm64, 386, s390x (big-endian), mips (32-bit big-endian), ppc64le, darwin/arm64 and amd64, windows/amd64 and 386; darwin/arm64 and windows/amd64 also with <c>-ldflags=-s</c>.</summary>
     public static string Cross() => Fixtures.Build("go-xbuild", CrossScript);
 
     /// <summary>Every fixture directory.</summary>

@@ -86,6 +86,8 @@ public static class GoBuildInfoReader
     {
         ulong dataAddr = x.DataStartGo119();
         var status = x.ReadData(dataAddr, 64 * 1024, out var data);
+        // go1.19 peExe.ReadData turns any read error into errUnrecognizedFormat; elfExe and machoExe pass io.EOF on.
+        if (status == GoDataStatus.EndOfFile && x.FormatName == "PE") status = GoDataStatus.Unmapped;
         if (status != GoDataStatus.Ok) return Raw.Fail(StatusError(status));
         ulong blobAddress = dataAddr;
         // go1.19 steps past a misaligned magic with (i+15)&^16 (clearing bit 4, not rounding up): for a magic in

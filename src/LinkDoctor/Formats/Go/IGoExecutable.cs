@@ -23,8 +23,8 @@ public readonly record struct GoSection(string Name, VirtualAddress Address, Fil
 /// What Go's readers need from a container format, and nothing else: the <c>exe</c> interface of
 /// src/debug/buildinfo/buildinfo.go (<c>DataStart</c>, <c>ReadData</c>/<c>DataReader</c>), plus the sections,
 /// symbols and relocated pointers the pclntab, moduledata, DWARF and plugin readers use. ELF implements it in
-/// <see cref="ElfGoExecutable"/>; a Mach-O or PE view plugs in by implementing it (then
-/// <see cref="GoExecutable.From"/> finds it with no change here).
+/// <see cref="ElfGoExecutable"/>, Mach-O in <see cref="MachOGoExecutable"/>, PE in <see cref="PeGoExecutable"/>;
+/// <see cref="GoExecutable.From"/> picks one.
 /// </summary>
 public interface IGoExecutable
 {
@@ -82,12 +82,14 @@ public static class GoExecutable
 {
     /// <summary>
     /// The Go view of <paramref name="obj"/>: the object itself when its format view implements
-    /// <see cref="IGoExecutable"/> (the Mach-O and PE views can), an adapter for ELF, else null.
+    /// <see cref="IGoExecutable"/>, else the adapter of its format (ELF, Mach-O, PE), else null.
     /// </summary>
     public static IGoExecutable? From(ILoadableObject obj) => obj switch
     {
         IGoExecutable g => g,
         Elf.ElfFile elf => new ElfGoExecutable(elf),
+        MachO.MachOFile macho => new MachOGoExecutable(macho),
+        Pe.PeFile pe => new PeGoExecutable(pe),
         _ => null,
     };
 }

@@ -99,6 +99,10 @@ public static class MachONative
     // <mach-o/fixup-chains.h>: dyld_chained_fixups_header.imports_format / symbols_format.
     public const uint DYLD_CHAINED_IMPORT = 1, DYLD_CHAINED_IMPORT_ADDEND = 2, DYLD_CHAINED_IMPORT_ADDEND64 = 3;
     public const int SIZEOF_DYLD_CHAINED_FIXUPS_HEADER = 28;
+    /// <summary>dyld_chained_starts_in_segment.pointer_format (&lt;mach-o/fixup-chains.h&gt;).</summary>
+    public const ushort DYLD_CHAINED_PTR_ARM64E = 1, DYLD_CHAINED_PTR_64 = 2, DYLD_CHAINED_PTR_32 = 3, DYLD_CHAINED_PTR_64_OFFSET = 6,
+        DYLD_CHAINED_PTR_ARM64E_USERLAND = 9, DYLD_CHAINED_PTR_ARM64E_USERLAND24 = 12;
+    public const ushort DYLD_CHAINED_PTR_START_NONE = 0xFFFF, DYLD_CHAINED_PTR_START_MULTI = 0x8000;
 
     // <mach-o/nlist.h>
     public const byte N_STAB = 0xe0, N_PEXT = 0x10, N_TYPE = 0x0e, N_EXT = 0x01;

@@ -83,8 +83,63 @@ public sealed class GlibcLoader
         public WhyReport Simulate(LoadRequest request, LoadGraph graph, bool dlopen) => GlibcStartup.Simulate(request, graph, dlopen);
     }
 
-    /// <summary>Maps the program and its dependencies.</summary>
+    /// <summary>Maps the program and its dependencies (or, with a host, the host and then the library it dlopens).</summary>
     private static LoadGraph Load(LoadRequest request, BinaryFile file, ElfFile main)
+    {
+        if (request.Host is not null) return LoadIntoHost(request, file);
+        return Start(request, file, main, out _);
+    }
+
+    /// <summary>
+    /// <c>dlopen(LIB)</c> in a running host (elf/dl-open.c <c>dl_open_worker_begin</c>): the host starts first (its
+    /// link map is the global scope), then each earlier RTLD_GLOBAL library and LIB are mapped with the host's main
+    /// map as the caller (<c>_dl_map_object (call_map, file, …)</c>: its RPATH/RUNPATH serve a name without '/';
+    /// objects already loaded are reused by name, SONAME or file), and their dependencies breadth first
+    /// (<c>_dl_map_object_deps</c>), new objects appended to the link map. The first failure is dlerror().
+    /// </summary>
+    private static LoadGraph LoadIntoHost(LoadRequest request, BinaryFile libFile)
+    {
+        libFile.Dispose(); // the library is opened again as dlopen opens it, by name
+        var hostFile = BinaryFile.Open(request.Host!);
+        if (hostFile.Objects[0] is not ElfFile hostMain)
+        {
+            hostFile.Dispose();
+            throw new BinaryFormatException($"host {request.Host}: a {hostFile.Objects[0].Format} file, not an ELF program");
+        }
+        var hostRequest = request with { Program = request.Host!, ProgramName = request.Host, Host = null, GlobalObjects = [], Trace = false };
+        var graph = Start(hostRequest, hostFile, hostMain, out var loader);
+        if (graph.Errors.Count > 0) { graph.HostFailed = true; return graph; }
+        foreach (var global in request.GlobalObjects)
+        {
+            int before = graph.Objects.Count;
+            var errors = graph.Errors.Count;
+            loader.Dlopen(global);
+            if (graph.Errors.Count > errors)
+            {
+                // A failed dlopen unloads what it mapped (dl_open_worker's error path: _dl_close_worker).
+                graph.Errors.RemoveRange(errors, graph.Errors.Count - errors);
+                graph.Objects.RemoveRange(before, graph.Objects.Count - before);
+            }
+        }
+        graph.GlobalScopeCount = graph.Objects.Count;
+        graph.Opened = loader.Dlopen(request.Program);
+        return graph;
+    }
+
+    /// <summary>elf/dl-open.c: maps <paramref name="name"/> with the main map as the caller, then its dependencies.</summary>
+    private LoadedObject Dlopen(string name)
+    {
+        var obj = MapObject(name, _graph.Main, null, out bool isNew);
+        if (!obj.Found)
+        {
+            _graph.Errors.Add(obj.ErrorMessage!);
+            return obj;
+        }
+        if (isNew) MapDependencies([obj], dlopen: true);
+        return obj;
+    }
+
+    private static LoadGraph Start(LoadRequest request, BinaryFile file, ElfFile main, out GlibcLoader loader)
     {
         var (origin, outside, realPath) = MainOrigin(request);
         bool secure = request.Secure ?? SecureExec.IsSecure(request);
@@ -93,7 +148,7 @@ public sealed class GlibcLoader
         graph.Own(file.Image);
         graph.Objects.Add(mainObj);
         if (secure) graph.Assumptions.Add("set-user-ID/set-group-ID program: simulated as run by another user (AT_SECURE): LD_LIBRARY_PATH is ignored, preloads are restricted to set-user-ID libraries in the search path, $ORIGIN only in trusted directories");
-        var loader = new GlibcLoader(request, graph, main, origin, outside, secure);
+        loader = new GlibcLoader(request, graph, main, origin, outside, secure);
         loader.Run();
         return graph;
     }
@@ -158,7 +213,24 @@ public sealed class GlibcLoader
             }
         }
 
-        // elf/dl-deps.c: breadth first; the first object that cannot be mapped ends loading (outside trace mode).
+        if (!MapDependencies(queue, dlopen: false)) return;
+        // dl_main keeps the rtld map in the chain only when something needed it (rtld_multiple_ref), right after
+        // the object that precedes it in the search list (missing placeholders are not in that list).
+        if (_rtld is not null && queue.IndexOf(_rtld) is > 0 and var at)
+        {
+            _graph.Objects.Remove(_rtld);
+            _graph.Objects.Insert(_graph.Objects.IndexOf(queue[at - 1]) + 1, _rtld);
+        }
+    }
+
+    /// <summary>
+    /// elf/dl-deps.c <c>_dl_map_object_deps</c>: breadth first from <paramref name="queue"/>; the first object that
+    /// cannot be mapped ends loading (outside trace mode): at start-up as the fatal "error while loading shared
+    /// libraries" line, in a dlopen as dlerror()'s text. False when loading ended with an error.
+    /// </summary>
+    private bool MapDependencies(List<LoadedObject> queue, bool dlopen)
+    {
+        LoaderMessage Error(LoadedObject target) => dlopen ? target.ErrorMessage! : LoaderMessage.From(GlibcMessages.StartupError, _argv0, target.ErrorMessage!.Text);
         for (int i = 0; i < queue.Count; i++)
         {
             var obj = queue[i];
@@ -179,8 +251,8 @@ public sealed class GlibcLoader
                         target = Missing(raw, obj, [], LoaderMessage.From(t, raw), otherClass: false);
                         obj.Needed.Add((raw, target));
                         if (_request.Trace) continue;
-                        _graph.Errors.Add(LoaderMessage.From(GlibcMessages.StartupError, _argv0, target.ErrorMessage!.Text));
-                        return;
+                        _graph.Errors.Add(Error(target));
+                        return false;
                     }
                     needed = expanded;
                 }
@@ -190,19 +262,13 @@ public sealed class GlibcLoader
                 {
                     // ldd's trace mode fakes an entry for anything not found; only a fatal candidate aborts.
                     if (_request.Trace && !target.Tried.Any(c => c.Outcome == CandidateOutcome.Fatal)) continue;
-                    _graph.Errors.Add(LoaderMessage.From(GlibcMessages.StartupError, _argv0, target.ErrorMessage!.Text));
-                    return;
+                    _graph.Errors.Add(Error(target));
+                    return false;
                 }
                 if (isNew && !queue.Contains(target)) queue.Add(target);
             }
         }
-        // dl_main keeps the rtld map in the chain only when something needed it (rtld_multiple_ref), right after
-        // the object that precedes it in the search list (missing placeholders are not in that list).
-        if (_rtld is not null && queue.IndexOf(_rtld) is > 0 and var at)
-        {
-            _graph.Objects.Remove(_rtld);
-            _graph.Objects.Insert(_graph.Objects.IndexOf(queue[at - 1]) + 1, _rtld);
-        }
+        return true;
     }
 
     /// <summary>The PT_INTERP glibc's linker writes for each machine (sysdeps/unix/sysv/linux/*/ldsodefs.h, shlib-versions).</summary>

@@ -15,8 +15,22 @@ internal static class GlibcStartup
     {
         string argv0 = request.Argv0;
         var b = new WhyBuilder(argv0, "glibc").Assume(g.Assumptions);
-        var main = g.Main.Elf!;
-        string Req(LoadedObject o) => o.IsMain ? argv0 : o.Path;
+        bool inHost = dlopen && request.Host is not null;
+        if (inHost && g.HostFailed)
+        {
+            b.Say(g.Errors[0]);
+            return b.Explain($"the host {request.Host} does not start itself, so it never calls dlopen()").Fail(null);
+        }
+        if (inHost && g.Errors.Count > 0)
+        {
+            // dl_open_worker: the first object that cannot be mapped is dlerror().
+            b.Say(g.Errors[0]);
+            FixAdvisor.MissingLibraries(request, g, b);
+            return b.Fail(null);
+        }
+        // The object dlopen maps: the library opened into the host, or the library itself.
+        var main = (g.Opened ?? g.Main).Elf!;
+        string Req(LoadedObject o) => o.IsMain && !inHost ? argv0 : o.Path;
 
         // elf/dl-load.c _dl_map_object_from_fd refuses these for dlopen before anything else.
         if (dlopen && main.Header.Type == ET_EXEC)
@@ -71,6 +85,12 @@ internal static class GlibcStartup
                     .Explain($"{Req(u.Referencer)} references {u.Name}@{u.Version}, but the library it was linked against now has no symbol versions; glibc before 2.41 aborts with an assertion")
                     .Fix("use the library the program was built against (with its version script), or rebuild the program against this one");
                 return b.Fail(dlopen ? null : 127);
+            }
+            // Opened alone, a library of a plugin API expects its host to define these (a Node addon's napi_*).
+            if (dlopen && !inHost && HostApis.Find(u.Name) is { } api)
+            {
+                b.Explain(HostApis.Describe(u.Name, api));
+                continue;
             }
             var error = u.Version is null
                 ? LoaderMessage.From(GlibcMessages.UndefinedSymbol, Req(u.Referencer), u.Name)

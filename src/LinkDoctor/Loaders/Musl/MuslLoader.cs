@@ -95,6 +95,60 @@ public sealed class MuslLoader
 
     private static LoadGraph Load(LoadRequest request, BinaryFile mainFile, ElfFile main)
     {
+        if (request.Host is not null) return LoadIntoHost(request, mainFile);
+        return Start(request, mainFile, main, out _);
+    }
+
+    /// <summary>
+    /// <c>dlopen(LIB)</c> in a running host (ldso/dynlink.c <c>dlopen</c>): the host starts first; then each earlier
+    /// RTLD_GLOBAL library and LIB go through <c>load_library(file, head)</c> (the main program is the needer, so its
+    /// rpath serves a name without '/'; loaded objects are reused by short name and by file) and <c>load_deps</c>,
+    /// which stops at the first missing library. New objects join the symbol list after the host's
+    /// (<c>add_syms</c>), so the host's definitions come first.
+    /// </summary>
+    private static LoadGraph LoadIntoHost(LoadRequest request, BinaryFile libFile)
+    {
+        libFile.Dispose(); // the library is opened again as dlopen opens it, by name
+        var hostFile = BinaryFile.Open(request.Host!);
+        if (hostFile.Objects[0] is not ElfFile hostMain)
+        {
+            hostFile.Dispose();
+            throw new BinaryFormatException($"host {request.Host}: a {hostFile.Objects[0].Format} file, not an ELF program");
+        }
+        var hostRequest = request with { Program = request.Host!, ProgramName = request.Host, Host = null, GlobalObjects = [], Trace = false };
+        var graph = Start(hostRequest, hostFile, hostMain, out var loader);
+        if (graph.Errors.Count > 0) { graph.HostFailed = true; return graph; }
+        foreach (var global in request.GlobalObjects)
+        {
+            int before = graph.Objects.Count, errors = graph.Errors.Count;
+            loader.Dlopen(global);
+            if (graph.Errors.Count > errors)
+            {
+                graph.Errors.RemoveRange(errors, graph.Errors.Count - errors);
+                graph.Objects.RemoveRange(before, graph.Objects.Count - before);
+            }
+        }
+        graph.GlobalScopeCount = graph.Objects.Count;
+        graph.Opened = loader.Dlopen(request.Program);
+        return graph;
+    }
+
+    /// <summary>ldso/dynlink.c <c>dlopen</c>: <c>load_library(file, head)</c>, then <c>load_deps</c> (the first error ends it).</summary>
+    private LoadedObject? Dlopen(string name)
+    {
+        int before = _graph.Objects.Count;
+        var p = LoadLibrary(name, _graph.Main, null, out string? error);
+        if (p is null)
+        {
+            _graph.Errors.Add(LoaderMessage.From(MuslMessages.DlopenLoadError, name, error!));
+            return null;
+        }
+        LoadDeps(before, stopAtFirst: true);
+        return p;
+    }
+
+    private static LoadGraph Start(LoadRequest request, BinaryFile mainFile, ElfFile main, out MuslLoader loader)
+    {
         string argv0 = request.Argv0;
         var mainObj = new LoadedObject { Name = argv0, Path = argv0, RealPath = request.Program, File = main, Source = SearchSource.Main };
         var graph = new LoadGraph { Main = mainObj, Model = Model, TracesWhileLoading = true };
@@ -123,7 +177,7 @@ public sealed class MuslLoader
         if (secure) graph.Assumptions.Add("set-user-ID/set-group-ID program: simulated as run by another user (AT_SECURE): musl ignores LD_LIBRARY_PATH and LD_PRELOAD and drops the program's $ORIGIN rpath");
         // $ORIGIN of the main program: /proc/self/exe when the kernel ran it, the path given when ldso did.
         string? origin = request.Trace ? DirName(argv0) : Path.GetDirectoryName(real);
-        var loader = new MuslLoader(request, graph, main, ldso, origin, secure);
+        loader = new MuslLoader(request, graph, main, ldso, origin, secure);
         loader.Run();
         return graph;
     }
@@ -145,8 +199,16 @@ public sealed class MuslLoader
         if (!_secure && _request.Environment.TryGetValue("LD_PRELOAD", out var preload))
             foreach (var name in preload.Split([' ', '\t', '\n', ':'], StringSplitOptions.RemoveEmptyEntries))
                 LoadLibrary(name, null, MuslSearch.Preload, out _);
-        // load_deps: walk the list as it grows; report every missing library and go on.
-        for (int i = 0; i < _graph.Objects.Count; i++)
+        LoadDeps(0, stopAtFirst: false);
+    }
+
+    /// <summary>
+    /// ldso/dynlink.c <c>load_deps</c>: walks the list from <paramref name="from"/> as it grows; at start-up every
+    /// missing library is reported and loading goes on; at run time (dlopen) the first one ends it.
+    /// </summary>
+    private void LoadDeps(int from, bool stopAtFirst)
+    {
+        for (int i = from; i < _graph.Objects.Count; i++)
         {
             var p = _graph.Objects[i];
             if (p.Elf?.Dynamic is not { } dyn || p == _ldso) continue;
@@ -160,6 +222,7 @@ public sealed class MuslLoader
                     missing.Tried.AddRange(_lastTried);
                     p.Needed.Add((name, missing));
                     _graph.Errors.Add(message);
+                    if (stopAtFirst) return;
                     continue;
                 }
                 p.Needed.Add((name, dep));

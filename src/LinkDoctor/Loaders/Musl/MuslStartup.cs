@@ -13,11 +13,25 @@ internal static class MuslStartup
     {
         string argv0 = request.Argv0;
         var b = new WhyBuilder(argv0, "musl").Assume(g.Assumptions);
+        bool inHost = dlopen && request.Host is not null;
+        if (inHost && g.HostFailed)
+        {
+            foreach (var e in g.Errors) b.Say(e);
+            return b.Explain($"the host {request.Host} does not start itself, so it never calls dlopen()").Fail(null);
+        }
         foreach (var e in g.Errors) b.Say(e);
         if (g.Errors.Count > 0) FixAdvisor.MissingLibraries(request, g, b);
-        var unresolved = new SymbolBinder(g, musl: true).Bind(bindNowEverywhere: true);
+        // In a host, a dlopen that failed to map anything relocates nothing.
+        var unresolved = inHost && g.Errors.Count > 0 ? new List<UnresolvedSymbol>() : new SymbolBinder(g, musl: true).Bind(bindNowEverywhere: true);
+        if (dlopen && !inHost)
+        {
+            // Opened alone, a library of a plugin API expects its host to define these (a Node addon's napi_*).
+            foreach (var u in unresolved.Where(u => HostApis.Find(u.Name) is not null))
+                b.Explain(HostApis.Describe(u.Name, HostApis.Find(u.Name)!));
+            unresolved = [.. unresolved.Where(u => HostApis.Find(u.Name) is null)];
+        }
         foreach (var u in unresolved)
-            b.Say(LoaderMessage.From(MuslMessages.SymbolNotFound, u.Referencer.IsMain ? argv0 : u.Referencer.Path, u.Name));
+            b.Say(LoaderMessage.From(MuslMessages.SymbolNotFound, u.Referencer.IsMain && !inHost ? argv0 : u.Referencer.Path, u.Name));
         if (b.Messages.Count == 0) return b.Start();
         if (unresolved.Count > 0)
         {
