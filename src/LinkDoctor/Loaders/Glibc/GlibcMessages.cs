@@ -11,8 +11,6 @@ namespace LinkDoctor.Loaders.Glibc;
 /// </summary>
 public sealed class GlibcMessages : IMessageCatalog
 {
-    public static GlibcMessages Instance { get; } = new();
-
     private const string DlLoad = "glibc elf/dl-load.c";
 
     // The lines.
@@ -74,4 +72,7 @@ public sealed class GlibcMessages : IMessageCatalog
         UndefinedVersionedSymbol, VersionNotFound, WeakVersionNotFound, NoVersionInformation, CannotLoadExecutable,
         CannotLoadPie, TraceFound, TraceNotFound, TraceStatic, TraceNotDynamic,
     ];
+
+    /// <summary>Declared after the templates: static fields initialise in order, and the list above reads them.</summary>
+    public static GlibcMessages Instance { get; } = new();
 }

@@ -9,7 +9,6 @@ namespace LinkDoctor.Loaders.Kernel;
 /// <summary>What bash prints when execve(2) fails (bash 5.2 execute_cmd.c <c>shell_execve</c>), at an interactive prompt.</summary>
 public sealed class ShellMessages : IMessageCatalog
 {
-    public static ShellMessages Instance { get; } = new();
     private const string Bash = "bash 5.2 execute_cmd.c shell_execve";
 
     /// <summary>ENOENT for a file that exists: a missing interpreter (exit 127).</summary>
@@ -23,6 +22,9 @@ public sealed class ShellMessages : IMessageCatalog
         "bash: {program}: {strerror}", Bash + ": file_error (command) (\"%s: %s\", filename, strerror (errno))");
 
     public IReadOnlyList<MessageTemplate> Messages { get; } = [RequiredFileNotFound, BinaryFile, ExecError];
+
+    /// <summary>Declared after the templates: static fields initialise in order, and the list above reads them.</summary>
+    public static ShellMessages Instance { get; } = new();
 }
 
 /// <summary>The outcome of the exec step: the errno execve(2) returns (0 when the loader takes over) and what the shell prints.</summary>

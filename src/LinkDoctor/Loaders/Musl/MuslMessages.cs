@@ -5,8 +5,6 @@ namespace LinkDoctor.Loaders.Musl;
 /// <summary>What musl's dynamic linker prints (ldso/dynlink.c, checked against musl 1.2.3, Debian 12's musl).</summary>
 public sealed class MuslMessages : IMessageCatalog
 {
-    public static MuslMessages Instance { get; } = new();
-
     private const string Dynlink = "musl ldso/dynlink.c";
 
     public static readonly MessageTemplate LoadError = new("musl.load-error", "musl",
@@ -21,4 +19,7 @@ public sealed class MuslMessages : IMessageCatalog
         "\t{name}", Dynlink + " __dls3 with ldd_mode (\"\\t%s (%p)\\n\" for the loader itself)");
 
     public IReadOnlyList<MessageTemplate> Messages { get; } = [LoadError, DlopenLoadError, SymbolNotFound, TraceFound, TraceSelf];
+
+    /// <summary>Declared after the templates: static fields initialise in order, and the list above reads them.</summary>
+    public static MuslMessages Instance { get; } = new();
 }
