@@ -17,6 +17,7 @@ PACKAGES=(
   golang-go golang-github-mattn-go-sqlite3-dev libsqlite3-dev
   qemu-user patchelf pax-utils libtree python3-pyelftools
   hyperfine graphviz
+  cmake openjdk-17-jdk-headless nodejs pkg-config
 )
 
 missing=()

@@ -50,6 +50,7 @@ public sealed class NeverExecuteTests(ITestOutputHelper output)
             ["check", "--target", "debian-12"], ["check", "--root", "/"],
             ["go"], ["go", "--short"], ["go", "--details", "--json"], ["go", "--static"],
             ["patch", "--dry-run", "--add-rpath", "/opt/x", "--add-needed", "libz.so.1"], ["patch", "--set-interpreter", "/lib64/ld-linux-x86-64.so.2", "--output", "{out}/markers-out/patched"],
+            ["explain", "--json", "./prog: error while loading shared libraries: libctor.so: cannot open shared object file: No such file or directory", "--env", "LD_PRELOAD={out}/libpre.so", "--file"],
         ];
         foreach (var program in new[] { "prog-script-interp", "prog" })
             foreach (var c in perProgram) yield return [program, c];

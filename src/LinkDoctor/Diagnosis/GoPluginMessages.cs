@@ -7,7 +7,6 @@ namespace LinkDoctor.Diagnosis;
 /// </summary>
 public sealed class GoPluginMessages : IMessageCatalog
 {
-    public static GoPluginMessages Instance { get; } = new();
 
     /// <summary>src/plugin/plugin_stubs.go:16 (built when <c>!cgo</c> or not linux/darwin/freebsd).</summary>
     public static readonly MessageTemplate NotImplemented = new("go-plugin.not-implemented", "go-plugin",
@@ -55,4 +54,7 @@ public sealed class GoPluginMessages : IMessageCatalog
 
     public IReadOnlyList<MessageTemplate> Messages { get; } =
         [NotImplemented, RealpathFailed, PreviousFailure, DlopenFailed, ModuleInitFailed, AlreadyLoaded, DifferentVersion, SymbolNotFound, NoModuleData, EmptyPluginPath, LookupNotFound];
+
+    /// <summary>Declared after the templates: static fields initialise in order, and the list above reads them.</summary>
+    public static GoPluginMessages Instance { get; } = new();
 }

@@ -70,9 +70,11 @@ public sealed record MessageTemplate(string Id, string Component, string Templat
         return new Regex(sb.ToString(), RegexOptions.CultureInvariant | RegexOptions.Multiline);
     }
 
-    private readonly record struct Part(string Text, bool IsHole);
+    /// <summary>A piece of a template: a literal, or a hole with its name.</summary>
+    public readonly record struct Part(string Text, bool IsHole);
 
-    private static List<Part> Parse(string template)
+    /// <summary>The template split into literals and holes (<c>{{</c>/<c>}}</c> are literal braces).</summary>
+    public static List<Part> Parse(string template)
     {
         var parts = new List<Part>();
         var lit = new StringBuilder();

@@ -59,6 +59,26 @@ public sealed class GlibcMessages : IMessageCatalog
     public static readonly MessageTemplate CannotLoadPie = new("glibc.cannot-load-pie", "glibc-dlopen",
         "{file}: cannot dynamically load position-independent executable", DlLoad + " _dl_map_object_from_fd (DF_1_PIE, glibc ≥ 2.30)");
 
+    // Messages `why` does not render yet; `explain` reads them in logs (added for issue 9).
+    /// <summary>The occasion glibc ≤ 2.29 used for a versioned lookup that failed in the file named by the version need.</summary>
+    public static readonly MessageTemplate RelocationErrorLine = new("glibc.relocation-error", "glibc-ld.so",
+        "{program}: relocation error: {error}", "glibc ≤ 2.29 elf/dl-lookup.c _dl_lookup_symbol_x: _dl_signal_cexception (0, &exception, N_(\"relocation error\")) (the check went away with 2.30, f0b2132b35, BZ #24741)");
+    /// <summary>glibc 2.2x–2.29: the symbol is missing from the very file its version need names.</summary>
+    public static readonly MessageTemplate LinkTimeReference = new("glibc.link-time-reference", "glibc-dlopen",
+        "{file}: symbol {symbol} version {version} not defined in file {library} with link time reference", "glibc 2.29 elf/dl-lookup.c _dl_lookup_symbol_x (\"symbol %s version %s not defined in file %s with link time reference%s\")");
+    /// <summary>The same in older glibc (2.17 and before): make_string (\"symbol \", undef_name, \", version \", …).</summary>
+    public static readonly MessageTemplate LinkTimeReferenceComma = new("glibc.link-time-reference-comma", "glibc-dlopen",
+        "{file}: symbol {symbol}, version {version} not defined in file {library} with link time reference", "glibc ≤ 2.17 elf/dl-lookup.c _dl_lookup_symbol_x (\"symbol \", undef_name, \", version \", version->name, \" not defined in file \", version->filename, \" with link time reference\")");
+    /// <summary>PT_GNU_STACK asks for an executable stack and the kernel (or a policy) refuses to make it so.</summary>
+    public static readonly MessageTemplate CannotEnableExecutableStack = new("glibc.cannot-enable-executable-stack", "glibc-dlopen",
+        "{library}: cannot enable executable stack as shared object requires: {strerror}", DlLoad + " _dl_map_object_from_fd: errstring = N_(\"cannot enable executable stack as shared object requires\"); goto lose_errno");
+    /// <summary>A dlopen'ed object's initial-exec TLS does not fit the static TLS surplus.</summary>
+    public static readonly MessageTemplate StaticTlsExhausted = new("glibc.static-tls-exhausted", "glibc-dlopen",
+        "{library}: cannot allocate memory in static TLS block", "glibc elf/dl-reloc.c _dl_allocate_static_tls: _dl_signal_error (0, map->l_name, NULL, N_(\"cannot allocate memory in static TLS block\"))");
+    /// <summary>A copy relocation whose symbol changed size in the library since the program was linked (a warning; the program runs).</summary>
+    public static readonly MessageTemplate CopyRelocSizeMismatch = new("glibc.copy-reloc-size", "glibc-ld.so",
+        "{program}: Symbol `{symbol}' has different size in shared object, consider re-linking", "glibc sysdeps/x86_64/dl-machine.h elf_machine_rela R_X86_64_COPY: _dl_error_printf (\"%s: Symbol `%s' has different size in shared object, consider re-linking\\n\")");
+
     // ldd / LD_TRACE_LOADED_OBJECTS (elf/rtld.c dl_main).
     public static readonly MessageTemplate TraceFound = new("glibc.trace-found", "glibc-ld.so", "\t{name} => {path}", "glibc elf/rtld.c dl_main (\"\\t%s => %s (0x%0*zx)\\n\", without the address)");
     public static readonly MessageTemplate TraceNotFound = new("glibc.trace-not-found", "glibc-ld.so", "\t{name} => not found", "glibc elf/rtld.c dl_main (\"\\t%s => not found\\n\")");
@@ -71,6 +91,8 @@ public sealed class GlibcMessages : IMessageCatalog
         CannotOpen, CannotOpenNoErrno, WrongClass, BadFile, EmptyDst, DstNotAllowedSecure, UndefinedSymbol,
         UndefinedVersionedSymbol, VersionNotFound, WeakVersionNotFound, NoVersionInformation, CannotLoadExecutable,
         CannotLoadPie, TraceFound, TraceNotFound, TraceStatic, TraceNotDynamic,
+        RelocationErrorLine, LinkTimeReference, LinkTimeReferenceComma, CannotEnableExecutableStack, StaticTlsExhausted,
+        CopyRelocSizeMismatch,
     ];
 
     /// <summary>Declared after the templates: static fields initialise in order, and the list above reads them.</summary>
