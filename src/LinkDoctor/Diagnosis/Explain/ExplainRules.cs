@@ -428,48 +428,48 @@ public static class ExplainRules
         new(null, "", null) { Id = "java.unsatisfied-link", Kind = RuleKind.Wrapper },
         new(null, "", null) { Id = "go.panic", Kind = RuleKind.Wrapper },
 
-        // ---------------------------------------------------------------- Go plugins (bound by component and text)
-        new(null, "", null) { Component = "go-plugin", Signature = "): {error}", Id = "go-plugin.dlopen", Kind = RuleKind.Wrapper, Subjects = S(("name", "file")) },
+        // ---------------------------------------------------------------- Go plugins (GoPluginMessages)
+        new(null, "", null) { Id = "go-plugin.dlopen", Kind = RuleKind.Wrapper, Subjects = S(("name", "file")) },
         new("go-plugin-previous-failure",
-            "plugin.Open({file}) failed before in this process, and Go remembers the failure: {error}", null,
+            "plugin.Open({file}) failed before in this process, and Go remembers the failure: {err}", null,
             "fix the first failure (earlier in the log) and restart the process")
-            { Component = "go-plugin", Signature = " (previous failure)", Id = "go-plugin.previous-failure", Kind = RuleKind.Wrapper, Subjects = S(("name", "file")) },
+            { Id = "go-plugin.previous-failure", Subjects = S(("name", "file")) },
         new("go-plugin-realpath-failed",
             "plugin.Open could not resolve {file|the plugin path} with realpath(3): the file does not exist (relative paths are taken from the working directory)",
             null, "pass a path that exists (an absolute one, or relative to the process's working directory)")
-            { Component = "go-plugin", Signature = "realpath failed", Id = "go-plugin.realpath-failed", Subjects = S(("name", "file")) },
+            { Id = "go-plugin.realpath-failed", Subjects = S(("name", "file")) },
         new("go-plugin-already-loaded",
             "the runtime already has a plugin with this plugin path (the same plugin under another file name, two plugins built from the same main package path, or a non-Go library opened after a plugin)",
             null, "open each plugin once (reuse the *plugin.Plugin), and build distinct plugins from distinct package paths")
-            { Component = "go-plugin", Signature = "plugin already loaded", Id = "go-plugin.already-loaded", Subjects = S(("name", "file")) },
+            { Id = "go-plugin.already-loaded", Subjects = S(("name", "file")) },
         new("go-plugin-package-mismatch",
             "the plugin {file|} and the program were built with different versions of package {package} (another version of a shared dependency, another Go toolchain, different -trimpath, -gcflags or build tags)",
             "linkdoctor inspect {file|PLUGIN}", "build the program and every plugin in one go: same Go version, same go.sum, same flags (-trimpath, -gcflags, -tags)")
-            { Component = "go-plugin", Signature = "different version of package", Id = "go-plugin.different-version", Subjects = S(("name", "file")) },
+            { Id = "go-plugin.different-version", Subjects = S(("name", "file")) },
         new("go-plugin-symbol-not-found",
             "the plugin {file|} lacks the symbol {symbol} the Go runtime looks up (not a Go plugin, or built by another Go version): {detail}",
             "linkdoctor symbols {file|PLUGIN}", "build the plugin with the same Go toolchain as the program: go build -buildmode=plugin")
-            { Component = "go-plugin", Signature = "could not find symbol", Id = "go-plugin.symbol-not-found", Subjects = S(("name", "file")) },
+            { Id = "go-plugin.symbol-not-found", Subjects = S(("name", "file")) },
         new("go-plugin-symbol-not-found",
             "Lookup({symbol}) found no exported package-level function or variable of that name in plugin {file|}", "linkdoctor symbols {file|PLUGIN}",
             "export it from the plugin's main package (capitalised, package-level), and look it up by that exact name")
-            { Component = "go-plugin", Signature = "not found in plugin", Id = "go-plugin.lookup-not-found", Subjects = S(("name", "file")) },
+            { Id = "go-plugin.lookup-not-found", Subjects = S(("name", "file")) },
         new("go-plugin-not-implemented",
             "the program was built without plugin support: package plugin works only with cgo (CGO_ENABLED=1) on linux, darwin and freebsd",
             null, "build the program with CGO_ENABLED=1 (and a C compiler) on a supported OS")
-            { Component = "go-plugin", Signature = "plugin: not implemented", Id = "go-plugin.not-implemented" },
+            { Id = "go-plugin.not-implemented" },
         new("go-plugin-no-module-data",
             "the first file opened as a plugin is not a Go plugin (no Go module data): a C library, or a Go c-shared library",
             null, "open only files built with go build -buildmode=plugin")
-            { Component = "go-plugin", Signature = "no plugin module data", Id = "go-plugin.no-module-data" },
+            { Id = "go-plugin.no-module-data" },
         new("go-plugin-empty-pluginpath", "the plugin was built without a plugin path (not with go build -buildmode=plugin)", null,
-            "build it with go build -buildmode=plugin") { Component = "go-plugin", Signature = "empty pluginpath", Id = "go-plugin.empty-pluginpath" },
+            "build it with go build -buildmode=plugin") { Id = "go-plugin.empty-pluginpath" },
         new("go-plugin-moduledata-overlap", "the plugin's module data overlaps the program's: the plugin was linked against another copy of the runtime (another toolchain, or -linkshared mixed)",
-            null, "build the program and the plugins with the same toolchain and flags") { Component = "go-plugin", Signature = "overlaps with previous moduledata", Id = "go-plugin.overlap" },
+            null, "build the program and the plugins with the same toolchain and flags") { Id = "go-plugin.overlap" },
         new("go-plugin-bad-symbol-table", "the plugin's function table is inconsistent (a damaged file, or built by an incompatible toolchain)", null,
-            "rebuild the plugin with the program's Go toolchain") { Component = "go-plugin", Signature = "bad symbol table", Id = "go-plugin.bad-symbol-table" },
+            "rebuild the plugin with the program's Go toolchain") { Id = "go-plugin.bad-symbol-table" },
         new("go-plugin-abi-mismatch", "a -linkshared module was built against another version of {package} than the one loaded", null,
-            "rebuild the shared Go modules and the program together") { Component = "go-plugin", Signature = "abi mismatch", Id = "go-plugin.abi-mismatch", Subjects = S(("name", "")) },
+            "rebuild the shared Go modules and the program together") { Id = "go-plugin.abi-mismatch", Subjects = S(("name", "")) },
 
         // ---------------------------------------------------------------- dyld (bound by component and text)
         new("dyld-incompatible-architecture",

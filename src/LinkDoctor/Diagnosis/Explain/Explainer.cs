@@ -221,6 +221,9 @@ public sealed class Explainer
             try { match = m.Pattern.Anchored.Match(value); }
             catch (RegexMatchTimeoutException) { continue; }
             if (!match.Success || Evaluate(m, match, depth, 0) is not { } c) continue;
+            // A wrapper's hole holds the whole inner message: a reading that leaves words over is not it
+            // ("plugin already loaded" is not "plugin already loaded (previous failure)").
+            if (c.End < value.Length && value.AsSpan(c.End).TrimEnd().Length > 0) continue;
             if (best is null || Better(c, best)) best = c;
         }
         return best;
