@@ -164,7 +164,9 @@ public sealed class ExplainUnitTests
         {
             var sw = Stopwatch.StartNew();
             var findings = Explainer.Default.Explain(input);
-            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"{sw.Elapsed} for an input of {input.Length} chars");
+            // A hang guard, not a speed goal (speed is bench/'s): a backtracking pattern would take hours here, while the
+            // slowest input (50,000 matching lines) takes about 3 s of CPU, and several times that on a loaded 2-core machine.
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(120), $"{sw.Elapsed} for an input of {input.Length} chars");
             Assert.NotNull(findings);
         }
         // The same error 50 000 times is one error.

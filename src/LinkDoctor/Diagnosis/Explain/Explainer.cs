@@ -137,10 +137,15 @@ public sealed class Explainer
         var seen = new HashSet<(string, string)>();
         Candidate? context = null;
         int contextLine = -1;
+        var builtTexts = new HashSet<string>(StringComparer.Ordinal);
         foreach (var c in chosen)
         {
             int line = LineOf(lineStarts, c.Start);
             if (c.Outer.Rule.Kind == RuleKind.Context) { context = c; contextLine = line; continue; }
+            // The same words read the same way are the same finding: a log that repeats one error thousands of times
+            // is read once (a context line before it can still add to it, so those are always built).
+            bool afterContext = context is not null && line == contextLine + 1;
+            if (!afterContext && !builtTexts.Add(joined[c.Start..c.End])) { context = null; continue; }
             var finding = Build(c, joined, line);
             // GNU ld's "in function" line belongs to the linker message on the next line.
             if (context is not null && line == contextLine + 1 && finding.Component is "linker" or "glibc-static")
