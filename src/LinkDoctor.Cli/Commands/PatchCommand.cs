@@ -27,9 +27,9 @@ public static partial class Cli
         var allowUnresolved = new Option<bool>("--allow-unresolved") { Description = "Write the result even if the loader simulation no longer finds a library it found before, or a library the edit names" };
         var noFsync = new Option<bool>("--no-fsync") { Description = "Do not fsync the new file and its directory (faster for many files; the replace stays atomic, but a crash may lose it)" };
         var deleteRpath = new Option<string[]>("--delete-rpath") { Description = "Mach-O: remove the LC_RPATH with this path (install_name_tool -delete_rpath); repeatable", AllowMultipleArgumentsPerToken = false };
-        var changeRpath = new Option<string[]>("--change-rpath") { Description = "Mach-O: OLD NEW: change an LC_RPATH in place (install_name_tool -rpath)", Arity = new ArgumentArity(2, 64), AllowMultipleArgumentsPerToken = true };
+        var changeRpath = new Option<string[]>("--change-rpath") { Description = "Mach-O: OLD NEW: change an LC_RPATH in place (install_name_tool -rpath)", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
         var setId = new Option<string?>("--set-id") { Description = "Mach-O: set a dylib's install name, LC_ID_DYLIB (install_name_tool -id)" };
-        var change = new Option<string[]>("--change") { Description = "Mach-O: OLD NEW: rename a dependent library (install_name_tool -change)", Arity = new ArgumentArity(2, 64), AllowMultipleArgumentsPerToken = true };
+        var change = new Option<string[]>("--change") { Description = "Mach-O: OLD NEW: rename a dependent library (install_name_tool -change)", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
         var lo = new LoaderOptions();
         var cmd = new Command("patch", "Edit an ELF file's interpreter, SONAME, search path and NEEDED entries (what patchelf does), or a Mach-O file's LC_RPATHs, install name and dependent libraries (what install_name_tool does), safely: verified, then atomically replaced")
         {
