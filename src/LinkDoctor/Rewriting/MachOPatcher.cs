@@ -75,6 +75,10 @@ public static class MachOPatcher
         try { (result, changes, layout) = Rewrite(real, bytes, ops, warnings); }
         catch (PatchException e) { return new PatchResult { File = file, Target = real, Error = e.Message, DryRun = dryRun, Warnings = warnings }; }
         catch (BinaryFormatException e) { return new PatchResult { File = file, Target = real, Error = e.Describe(), DryRun = dryRun, Warnings = warnings }; }
+        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or OverflowException)
+        {
+            return new PatchResult { File = file, Target = real, Error = "malformed Mach-O: a load command or the code signature points outside the image", DryRun = dryRun, Warnings = warnings };
+        }
         bool changed = !result.AsSpan().SequenceEqual(bytes);
         var r = new PatchResult { File = file, Target = target, Changes = changes, Layout = layout, Warnings = warnings, DryRun = dryRun, Changed = changed };
         if (dryRun || (!changed && output is null)) return r;
@@ -84,7 +88,10 @@ public static class MachOPatcher
             // Re-read what was written and check it against the plan before it replaces anything.
             byte[] back = File.ReadAllBytes(temp);
             if (!back.AsSpan().SequenceEqual(result)) throw new PatchException("the file written does not read back as written; nothing replaced");
-            if (Verify(real, bytes, back, ops) is { } problem) throw new PatchException($"internal error, nothing replaced: the rewritten file fails verification: {problem}");
+            string? problem;
+            try { problem = Verify(real, bytes, back, ops); }
+            catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or BinaryFormatException) { problem = e.Message; }
+            if (problem is not null) throw new PatchException($"internal error, nothing replaced: the rewritten file fails verification: {problem}");
             SafeFileWriter.Commit(temp, target, output is null ? status : null, sync);
         }
         catch (PatchException e)
