@@ -126,13 +126,15 @@ public static class Bundler
                     string soname = obj.Elf?.Dynamic?.SoName ?? Path.GetFileName(obj.Path);
                     if (requested.Contains('/'))
                     {
-                        warnings.Add($"{reason}: '{requested}' is named by a path, which a bundle cannot redirect; use linkdoctor patch --replace-needed {requested}={soname}");
+                        string w = $"{reason}: '{requested}' is named by a path, which a bundle cannot redirect; use linkdoctor patch --replace-needed {requested}={soname}";
+                        if (!warnings.Contains(w)) warnings.Add(w);
                         return;
                     }
                     string host = HostPath(request.Source.Root, obj);
                     if (IsCLibrary(soname) || IsCLibrary(requested))
                     {
-                        if (request.Include.FirstOrDefault(g => Matches(g, soname)) is { } g)
+                        // Named without a wildcard: say why it was not bundled (once).
+                        if (request.Include.FirstOrDefault(g => g.IndexOfAny(['*', '?']) < 0 && Matches(g, soname)) is { } g && !skipped.ContainsKey(soname))
                             warnings.Add($"--include {g}: {soname} is part of the C library and must come from the target's own (it pairs with its loader); not bundled");
                         skipped.TryAdd(soname, new SkippedLibrary(soname, obj.Path, "base system: the C library"));
                         return;
