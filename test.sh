@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 
 # Never gcc-multilib: it conflicts with the cross compilers (see ../shared/TOOLCHAINS.md).
 PACKAGES=(
-  gcc libc6-dev binutils binutils-multiarch elfutils file
+  gcc libc6-dev zlib1g-dev binutils binutils-multiarch elfutils file
   musl-tools
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross
   gcc-i686-linux-gnu libc6-dev-i386-cross

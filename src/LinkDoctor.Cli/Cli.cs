@@ -20,6 +20,7 @@ public static partial class Cli
         root.Subcommands.Add(GoCommand());
         root.Subcommands.Add(PluginCheckCommand());
         root.Subcommands.Add(PatchCommand());
+        root.Subcommands.Add(BundleCommand());
         root.Subcommands.Add(ExplainCommand());
         return root;
     }

@@ -50,6 +50,8 @@ public sealed class NeverExecuteTests(ITestOutputHelper output)
             ["check", "--target", "debian-12"], ["check", "--root", "/"],
             ["go"], ["go", "--short"], ["go", "--details", "--json"], ["go", "--static"],
             ["patch", "--dry-run", "--add-rpath", "/opt/x", "--add-needed", "libz.so.1"], ["patch", "--set-interpreter", "/lib64/ld-linux-x86-64.so.2", "--output", "{out}/markers-out/patched"],
+            ["patch", "--dry-run", "--change", "libctor.so", "libx.so", "--delete-rpath", "/x"], ["patch", "--set-id", "x", "--output", "{out}/markers-out/patched-macho"],
+            ["bundle", "--out", "{out}/markers-out/bundle"], ["bundle", "--json", "--target", "manylinux2014", "--include", "libctor*", "--out", "{out}/markers-out/bundle-json"],
             ["explain", "--json", "./prog: error while loading shared libraries: libctor.so: cannot open shared object file: No such file or directory", "--env", "LD_PRELOAD={out}/libpre.so", "--file"],
         ];
         foreach (var program in new[] { "prog-script-interp", "prog" })

@@ -26,11 +26,15 @@ public static partial class Cli
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would change; write nothing" };
         var allowUnresolved = new Option<bool>("--allow-unresolved") { Description = "Write the result even if the loader simulation no longer finds a library it found before, or a library the edit names" };
         var noFsync = new Option<bool>("--no-fsync") { Description = "Do not fsync the new file and its directory (faster for many files; the replace stays atomic, but a crash may lose it)" };
+        var deleteRpath = new Option<string[]>("--delete-rpath") { Description = "Mach-O: remove the LC_RPATH with this path (install_name_tool -delete_rpath); repeatable", AllowMultipleArgumentsPerToken = false };
+        var changeRpath = new Option<string[]>("--change-rpath") { Description = "Mach-O: OLD NEW: change an LC_RPATH in place (install_name_tool -rpath)", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
+        var setId = new Option<string?>("--set-id") { Description = "Mach-O: set a dylib's install name, LC_ID_DYLIB (install_name_tool -id)" };
+        var change = new Option<string[]>("--change") { Description = "Mach-O: OLD NEW: rename a dependent library (install_name_tool -change)", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
         var lo = new LoaderOptions();
-        var cmd = new Command("patch", "Edit an ELF file's interpreter, SONAME, search path and NEEDED entries (what patchelf does), safely: verified, then atomically replaced")
+        var cmd = new Command("patch", "Edit an ELF file's interpreter, SONAME, search path and NEEDED entries (what patchelf does), or a Mach-O file's LC_RPATHs, install name and dependent libraries (what install_name_tool does), safely: verified, then atomically replaced")
         {
             files, setInterp, setSoname, setRpath, setRunpath, addRpath, removeRpath, shrinkRpath, toRunpath, toRpath,
-            addNeeded, removeNeeded, replaceNeeded, clearExecstack, output, dryRun, allowUnresolved, noFsync,
+            addNeeded, removeNeeded, replaceNeeded, clearExecstack, deleteRpath, changeRpath, setId, change, output, dryRun, allowUnresolved, noFsync,
         };
         lo.AddTo(cmd);
         cmd.SetAction(pr =>
@@ -52,14 +56,30 @@ public static partial class Cli
                 AddNeeded = pr.GetValue(addNeeded) ?? [], RemoveNeeded = pr.GetValue(removeNeeded) ?? [], ReplaceNeeded = replacements,
                 ClearExecStack = pr.GetValue(clearExecstack),
             };
-            if (ops.IsEmpty) { Console.Error.WriteLine("linkdoctor: patch: no edit given (--set-rpath, --add-needed, …; see --help)"); return ExitBadInput; }
+            if (!TryPairs(pr.GetValue(changeRpath), "--change-rpath", out var rpathChanges, out var pairError) || !TryPairs(pr.GetValue(change), "--change", out var dylibChanges, out pairError))
+                return UsageError(pairError!);
+            var machOps = new MachOPatchOperations
+            {
+                AddRPath = pr.GetValue(addRpath) ?? [], DeleteRPath = pr.GetValue(deleteRpath) ?? [], ChangeRPath = rpathChanges,
+                SetId = pr.GetValue(setId), Change = dylibChanges,
+            };
+            // --add-rpath serves both formats; the others belong to one.
+            bool elfOnly = !(ops with { AddRPath = [] }).IsEmpty, machOOnly = !(machOps with { AddRPath = [] }).IsEmpty;
+            if (ops.IsEmpty && machOps.IsEmpty) { Console.Error.WriteLine("linkdoctor: patch: no edit given (--set-rpath, --add-needed, --change, …; see --help)"); return ExitBadInput; }
+            if (elfOnly && machOOnly) return UsageError("patch: ELF options (--set-rpath, --add-needed, …) and Mach-O options (--delete-rpath, --change-rpath, --set-id, --change) cannot be mixed");
             if (ops.Conflict() is { } conflict) { Console.Error.WriteLine($"linkdoctor: {conflict}"); return ExitBadInput; }
+            if (machOps.Conflict() is { } machConflict) return UsageError(machConflict);
             string? outPath = pr.GetValue(output);
             if (outPath is not null && paths.Length != 1) { Console.Error.WriteLine("linkdoctor: --output takes exactly one FILE"); return ExitBadInput; }
             var results = ForEachFile(paths, p =>
             {
                 if (!lo.TryRequest(pr, p, trace: true, out var loader, out var usage))
                     return new PatchResult { File = p, Error = usage };
+                bool isMachO = IsMachOFile(p);
+                if (isMachO && elfOnly) return new PatchResult { File = p, Error = "a Mach-O file: the ELF options do not apply (Mach-O: --add-rpath, --delete-rpath, --change-rpath, --set-id, --change)" };
+                if (!isMachO && machOOnly) return new PatchResult { File = p, Error = "not a Mach-O file: --delete-rpath, --change-rpath, --set-id and --change edit Mach-O load commands" };
+                if (isMachO)
+                    return MachOPatcher.Patch(p, machOps, outPath, pr.GetValue(dryRun), loader.Root.IsHost ? null : loader.Root, !pr.GetValue(noFsync));
                 return ElfPatcher.Patch(new PatchRequest
                 {
                     File = p, Operations = ops, Output = outPath, DryRun = pr.GetValue(dryRun),
@@ -73,5 +93,29 @@ public static partial class Cli
             return ReportErrors(results.Where(r => r.Error is not null).Select(r => (r.File, r.Error!)));
         });
         return cmd;
+    }
+
+    /// <summary>OLD NEW pairs of a two-argument option.</summary>
+    private static bool TryPairs(string[]? values, string option, out List<(string, string)> pairs, out string? error)
+    {
+        pairs = [];
+        error = null;
+        values ??= [];
+        if (values.Length % 2 != 0) { error = $"{option} expects OLD NEW"; return false; }
+        for (int i = 0; i < values.Length; i += 2) pairs.Add((values[i], values[i + 1]));
+        return true;
+    }
+
+    /// <summary>A thin or universal Mach-O file (by its first bytes); unreadable files are left to the ELF path's error.</summary>
+    private static bool IsMachOFile(string path)
+    {
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+            Span<byte> head = stackalloc byte[8];
+            int n = fs.ReadAtLeast(head, 8, throwOnEndOfStream: false);
+            return LinkDoctor.Formats.MachO.MachOFile.HasThinMagic(head[..n]) || LinkDoctor.Formats.MachO.MachOFormatReader.IsUniversal(head[..n]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 }

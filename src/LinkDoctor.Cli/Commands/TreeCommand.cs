@@ -26,6 +26,7 @@ public static partial class Cli
             var outputs = ForEachFile(paths, p =>
             {
                 if (!lo.TryRequest(pr, p, trace: true, out var request, out var usage)) return (Text: (string?)null, Error: usage, Json: (LoadGraphReport?)null);
+                if (!pr.GetValue(flat)) request = request with { DlopenNotes = true };
                 LinkDoctor.Loaders.LoadGraph? graph = null;
                 string? err = FileErrors.Capture(() => graph = LinkDoctor.Loaders.DynamicLoader.Load(request));
                 if (err is not null) return (null, err, null);

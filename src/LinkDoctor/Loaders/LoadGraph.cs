@@ -130,6 +130,13 @@ public sealed class LoadGraph : IDisposable
     public int GlobalScopeCount { get; set; }
     /// <summary>With a host: the host program itself does not start (<see cref="Errors"/> are its start-up errors).</summary>
     public bool HostFailed { get; set; }
+    /// <summary>
+    /// With <see cref="LoadRequest.DlopenNotes"/>: what each object's .note.dlopen entries resolve to, simulated as a
+    /// <c>dlopen</c> by that object after start-up (optional: a miss does not stop the program).
+    /// </summary>
+    public List<DlopenDependency> DlopenDependencies { get; } = [];
+    /// <summary>Objects those dlopens would add (the libraries and their own dependencies); not in <see cref="Objects"/>.</summary>
+    public List<LoadedObject> OptionalObjects { get; } = [];
     /// <summary>The loader's default directories (glibc SYSTEM_DIRS, musl's path file), where system libraries live.</summary>
     public IReadOnlyList<string> DefaultDirectories { get; set; } = [];
 
@@ -171,5 +178,53 @@ public sealed record LoadRequest
     /// </summary>
     public IReadOnlyList<string> GlobalObjects { get; init; } = [];
 
+    /// <summary>
+    /// Also resolve the libraries named by the .note.dlopen metadata of every loaded object, each as a dlopen by its
+    /// owner after start-up (<see cref="LoadGraph.DlopenDependencies"/>); the link map itself is unchanged.
+    /// </summary>
+    public bool DlopenNotes { get; init; }
+
     public string Argv0 => ProgramName ?? Program;
+}
+
+/// <summary>One entry of a .note.dlopen note and what its dlopen would find.</summary>
+/// <param name="Owner">The object whose note names the library.</param>
+/// <param name="Name">The SONAME alternative that was found (or the last one tried, when none was).</param>
+/// <param name="Target">The object (found, or the loader's placeholder for a miss).</param>
+public sealed record DlopenDependency(LoadedObject Owner, LinkDoctor.Formats.Elf.DlopenNote Note, string Name, LoadedObject Target);
+
+/// <summary>
+/// Resolves the .note.dlopen entries of a finished link map (every loader model uses it): each SONAME alternative in
+/// order, until one is found (https://systemd.io/ELF_DLOPEN_METADATA/); the objects added move to
+/// <see cref="LoadGraph.OptionalObjects"/> and the errors they caused are dropped, so the start-up result stays as it was.
+/// </summary>
+internal static class DlopenNoteResolver
+{
+    /// <param name="open">The loader's dlopen of a name by a caller: the object, found or a placeholder.</param>
+    public static void Resolve(LoadGraph graph, Func<string, LoadedObject, LoadedObject> open)
+    {
+        int objects = graph.Objects.Count, errors = graph.Errors.Count, trace = graph.TraceLines.Count;
+        // The list grows as dlopens add objects: their own notes (a plugin's plugins) are followed too.
+        for (int i = 0; i < graph.Objects.Count; i++)
+        {
+            var owner = graph.Objects[i];
+            if (owner.Elf is not { } elf || !owner.Found) continue;
+            foreach (var note in elf.DlopenNotes)
+            {
+                LoadedObject? hit = null;
+                string? name = null;
+                foreach (var so in note.Soname)
+                {
+                    name = so;
+                    hit = open(so, owner);
+                    if (hit.Found) break;
+                }
+                if (hit is not null) graph.DlopenDependencies.Add(new DlopenDependency(owner, note, name!, hit));
+            }
+        }
+        graph.OptionalObjects.AddRange(graph.Objects.Skip(objects));
+        graph.Objects.RemoveRange(objects, graph.Objects.Count - objects);
+        graph.Errors.RemoveRange(errors, graph.Errors.Count - errors);
+        graph.TraceLines.RemoveRange(trace, graph.TraceLines.Count - trace);
+    }
 }

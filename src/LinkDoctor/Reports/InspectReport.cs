@@ -40,6 +40,8 @@ public sealed record InspectReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public bool? Relro { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public TlsReport? Tls { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? AbiTag { get; init; }
+    /// <summary>Libraries the object may dlopen, from its FDO dlopen metadata notes (.note.dlopen); null when there are none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<DlopenNoteReport>? DlopenNotes { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Anomalies { get; init; }
 
     // Mach-O and PE (absent for ELF).
@@ -119,6 +121,8 @@ public sealed record VersionDefinitionReport(string Name, int Index, bool Base, 
 public sealed record HighestVersionReport(string Family, string Version, string Library, IReadOnlyList<string> Symbols);
 
 public sealed record DynamicEntryReport(string Tag, string Name, string Value, string Display);
+/// <summary>One entry of a .note.dlopen note: the SONAME alternatives, in order.</summary>
+public sealed record DlopenNoteReport(string? Feature, string? Description, string Priority, IReadOnlyList<string> Soname);
 public sealed record NoteReport(string Owner, string Type, int Size, string Description, string Source);
 
 public sealed record HeadersReport(FileHeaderReport File, IReadOnlyList<ProgramHeaderReport> ProgramHeaders, IReadOnlyList<SectionReport> Sections);

@@ -107,6 +107,7 @@ public static class Inspector
             Relro = elf.FindProgramHeader(PT_GNU_RELRO) is not null,
             Tls = tls is { } t ? new TlsReport($"0x{t.FileSize:x}", $"0x{t.MemorySize:x}", $"0x{t.Align:x}") : null,
             AbiTag = ElfNotes.AbiTag(elf),
+            DlopenNotes = elf.DlopenNotes is { Count: > 0 } dn ? [.. dn.Select(n => new DlopenNoteReport(n.Feature, n.Description, n.Priority, n.Soname))] : null,
             Versions = options.Versions ? BuildVersions(elf) : null,
             Dynamic = options.Dynamic ? BuildDynamic(elf) : null,
             Notes = options.Notes ? BuildNotes(elf) : null,
@@ -218,6 +219,7 @@ public static class Inspector
                 ("GNU", NT_GNU_GOLD_VERSION) => ("NT_GNU_GOLD_VERSION", "Version: " + Encoding.UTF8.GetString(ElfFile.CString(desc))),
                 ("Go", NT_GO_BUILDID) => ("GO_BUILDID", "Go build ID: " + Encoding.UTF8.GetString(ElfFile.CString(desc))),
                 ("stapsdt", 3) => ("NT_STAPSDT", "SystemTap probe descriptor"),
+                ("FDO", NT_FDO_DLOPEN_METADATA) => ("FDO_DLOPEN_METADATA", "dlopen metadata: " + Encoding.UTF8.GetString(ElfFile.CString(desc))),
                 _ => ($"0x{n.Type:x}", Convert.ToHexStringLower(desc[..Math.Min(desc.Length, 64)])),
             };
             list.Add(new NoteReport(n.Owner, type, n.DescriptorSize, text, n.Source));

@@ -9,4 +9,5 @@ namespace LinkDoctor.Reports;
 [JsonSerializable(typeof(List<LoadGraphReport>))]
 [JsonSerializable(typeof(List<LinkDoctor.Diagnosis.WhyReport>))]
 [JsonSerializable(typeof(List<LinkDoctor.Diagnosis.CheckReport>))]
+[JsonSerializable(typeof(LinkDoctor.Repair.BundleReport))]
 public sealed partial class LinkDoctorJsonContext : JsonSerializerContext;

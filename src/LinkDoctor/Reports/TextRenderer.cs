@@ -82,6 +82,8 @@ public static class TextRenderer
         if (r.TextRel == true) Field(w, "textrel", "yes");
         if (r.Tls is { } tls) Field(w, "tls", $"filesz {tls.FileSize}, memsz {tls.MemorySize}, align {tls.Align}");
         if (r.AbiTag is { } tag) Field(w, "abi tag", tag);
+        foreach (var dn in r.DlopenNotes ?? [])
+            Field(w, "dlopen note", $"{string.Join(" | ", dn.Soname)} ({dn.Priority}{(dn.Feature is null ? "" : ", " + dn.Feature)}{(dn.Description is null ? "" : ": " + dn.Description)})");
         if (r.Headers is { } h) WriteHeaders(w, h);
         if (r.Dynamic is { } d) WriteDynamic(w, d);
         if (r.Versions is { } v) WriteVersions(w, v);

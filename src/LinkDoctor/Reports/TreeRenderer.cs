@@ -48,6 +48,23 @@ public static class TreeRenderer
             children.Insert(0, (o.Name, o));
         Walk(children, "");
         if (g.FatalError is not null) sb.Append("error: ").Append(g.FatalError).Append('\n');
+        if (g.DlopenDependencies.Count > 0)
+        {
+            // Optional: what the .note.dlopen entries would find, each as a dlopen by the object that names it.
+            sb.Append("optional (dlopen notes):\n");
+            for (int i = 0; i < g.DlopenDependencies.Count; i++)
+            {
+                var d = g.DlopenDependencies[i];
+                bool last = i == g.DlopenDependencies.Count - 1;
+                string why = $"dlopen note of {d.Owner.DisplayName}: {d.Note.Priority}{(d.Note.Feature is null ? "" : ", " + d.Note.Feature)}";
+                sb.Append(last ? "└── " : "├── ").Append(d.Name);
+                if (!d.Target.Found) { sb.Append(" => not found (").Append(why).Append(")\n"); continue; }
+                sb.Append(" => ").Append(d.Target.Path).Append(" [").Append(Describe(d.Target)).Append("] (").Append(why).Append(')');
+                if (!shown.Add(d.Target)) { sb.Append(" (see above)\n"); continue; }
+                sb.Append('\n');
+                Walk(d.Target.Needed, last ? "    " : "│   ");
+            }
+        }
         return sb.ToString();
 
         void Walk(List<(string Name, LoadedObject Target)> list, string indent)

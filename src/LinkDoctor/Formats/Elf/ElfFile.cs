@@ -29,6 +29,8 @@ public sealed partial class ElfFile : ILoadableObject
     private bool _versionsRead;
     private IReadOnlyList<ElfNote>? _notes;
     private bool _notesRead;
+    private IReadOnlyList<DlopenNote>? _dlopenNotes;
+    private bool _dlopenNotesRead;
     private IReadOnlyList<ElfRelocation>? _relocations;
     private bool _relocationsRead;
     private string? _interpreter;
@@ -332,6 +334,9 @@ public sealed partial class ElfFile : ILoadableObject
 
     /// <summary>Notes from PT_NOTE segments, or from SHT_NOTE sections when the file has no program headers.</summary>
     public IReadOnlyList<ElfNote> Notes => Lazy(ref _notes, ref _notesRead, () => ElfNotes.Read(this))!;
+
+    /// <summary>The entries of the FDO dlopen metadata notes (.note.dlopen), read once.</summary>
+    public IReadOnlyList<DlopenNote> DlopenNotes => Lazy(ref _dlopenNotes, ref _dlopenNotesRead, () => DlopenMetadata.Read(this))!;
 
     /// <summary>The dynamic relocations (DT_RELA/DT_REL and DT_JMPREL), read once.</summary>
     public IReadOnlyList<ElfRelocation> Relocations => Lazy(ref _relocations, ref _relocationsRead, () => ElfRelocations.Read(this))!;

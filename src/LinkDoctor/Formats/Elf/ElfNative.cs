@@ -62,6 +62,8 @@ public static class ElfNative
 
     public const uint NT_GNU_ABI_TAG = 1, NT_GNU_HWCAP = 2, NT_GNU_BUILD_ID = 3, NT_GNU_GOLD_VERSION = 4, NT_GNU_PROPERTY_TYPE_0 = 5;
     public const uint NT_GO_BUILDID = 4;
+    /// <summary>The freedesktop.org dlopen metadata note (owner "FDO", section .note.dlopen; https://systemd.io/ELF_DLOPEN_METADATA/, glibc elf.h).</summary>
+    public const uint NT_FDO_DLOPEN_METADATA = 0x407c0c0a;
     public const uint GNU_PROPERTY_X86_FEATURE_1_AND = 0xc0000002, GNU_PROPERTY_X86_ISA_1_NEEDED = 0xc0008002,
         GNU_PROPERTY_AARCH64_FEATURE_1_AND = 0xc0000000;
 

@@ -37,7 +37,7 @@ public static class ElfNotes
         return notes;
     }
 
-    private static void ReadBlock(ElfFile file, ulong offset, ulong size, ulong align, string source, List<ElfNote> notes)
+    internal static void ReadBlock(ElfFile file, ulong offset, ulong size, ulong align, string source, List<ElfNote> notes)
     {
         // Notes in an 8-aligned segment (GNU property notes on 64-bit) pad name and descriptor to 8 bytes.
         int a = align == 8 ? 8 : 4;

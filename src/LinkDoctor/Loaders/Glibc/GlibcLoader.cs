@@ -139,6 +139,17 @@ public sealed class GlibcLoader
         return obj;
     }
 
+    /// <summary>
+    /// <c>dlopen(name)</c> called from <paramref name="caller"/> (a .note.dlopen entry of it): elf/dl-open.c maps the
+    /// name with the caller's map (<c>_dl_map_object (call_map, …)</c>: its RPATH chain or RUNPATH), then its dependencies.
+    /// </summary>
+    private LoadedObject DlopenBy(string name, LoadedObject caller)
+    {
+        var obj = MapObject(name, caller, null, out bool isNew);
+        if (obj.Found && isNew) MapDependencies([obj], dlopen: true);
+        return obj;
+    }
+
     private static LoadGraph Start(LoadRequest request, BinaryFile file, ElfFile main, out GlibcLoader loader)
     {
         var (origin, outside, realPath) = MainOrigin(request);
@@ -150,6 +161,7 @@ public sealed class GlibcLoader
         if (secure) graph.Assumptions.Add("set-user-ID/set-group-ID program: simulated as run by another user (AT_SECURE): LD_LIBRARY_PATH is ignored, preloads are restricted to set-user-ID libraries in the search path, $ORIGIN only in trusted directories");
         loader = new GlibcLoader(request, graph, main, origin, outside, secure);
         loader.Run();
+        if (request.DlopenNotes) DlopenNoteResolver.Resolve(graph, loader.DlopenBy);
         return graph;
     }
 

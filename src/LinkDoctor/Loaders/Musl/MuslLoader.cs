@@ -147,6 +147,26 @@ public sealed class MuslLoader
         return p;
     }
 
+    /// <summary>
+    /// <c>dlopen(name)</c> for a .note.dlopen entry of <paramref name="caller"/>: musl's dlopen always searches as
+    /// <c>load_library(file, head)</c> (the main program's rpath, whoever calls), then <c>load_deps</c>.
+    /// </summary>
+    private LoadedObject DlopenBy(string name, LoadedObject caller)
+    {
+        int before = _graph.Objects.Count;
+        var p = LoadLibrary(name, _graph.Main, null, out string? error);
+        if (p is null)
+        {
+            var missing = new LoadedObject { Name = name, Path = name, Source = SearchSource.NotFound, Loader = caller, Error = error };
+            missing.Names.Add(name);
+            missing.Tried.AddRange(_lastTried);
+            _graph.Objects.Add(missing);
+            return missing;
+        }
+        LoadDeps(before, stopAtFirst: true);
+        return p;
+    }
+
     private static LoadGraph Start(LoadRequest request, BinaryFile mainFile, ElfFile main, out MuslLoader loader)
     {
         string argv0 = request.Argv0;
@@ -179,6 +199,7 @@ public sealed class MuslLoader
         string? origin = request.Trace ? DirName(argv0) : Path.GetDirectoryName(real);
         loader = new MuslLoader(request, graph, main, ldso, origin, secure);
         loader.Run();
+        if (request.DlopenNotes) DlopenNoteResolver.Resolve(graph, loader.DlopenBy);
         return graph;
     }
 
