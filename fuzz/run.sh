@@ -23,11 +23,16 @@ if [ -z "$sharpfuzz" ]; then
   [ -x "$sharpfuzz" ] || dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path "$here/.tools" >/dev/null
 fi
 
-# Build once per source state; instrument a fresh copy of LinkDoctor.Core.dll (SharpFuzz rewrites it in place).
-bin=$here/out/bin
-mkdir -p "$bin"
-rm -f "$bin/LinkDoctor.Core.dll"
-nice -n 19 dotnet build "$here/LinkDoctor.Fuzz/LinkDoctor.Fuzz.csproj" -c Release -o "$bin" -v q -nologo >"$here/out/build.log" 2>&1 || { grep -E "error|warning" "$here/out/build.log" >&2; exit 1; }
+# Build (serialised: campaigns may run side by side), then give this campaign its own copy with
+# LinkDoctor.Core.dll instrumented by SharpFuzz, so a rebuild never changes a running campaign's binary.
+mkdir -p "$here/out"
+bin=$here/out/bin-$target
+(
+  flock 9
+  nice -n 19 dotnet build "$here/LinkDoctor.Fuzz/LinkDoctor.Fuzz.csproj" -c Release -o "$here/out/build" -v q -nologo >"$here/out/build.log" 2>&1 \
+    || { grep -E "error|warning" "$here/out/build.log" >&2; exit 1; }
+  rm -rf "$bin"; cp -r "$here/out/build" "$bin"
+) 9>"$here/out/build.lock"
 "$sharpfuzz" "$bin/LinkDoctor.Core.dll" >/dev/null
 
 dicts=()

@@ -89,6 +89,8 @@ internal sealed class ElfRewriter
         var edits = ElfEdits.Apply(elf, ops, machineOf);
         var rw = new ElfRewriter(elf);
         if (!edits.Any) return new RewriteResult { Output = rw._in, Changed = false, Edits = edits };
+        // An input that already breaks the loader's segment rules cannot be made valid: refuse it, naming the damage.
+        if (ElfPatchVerifier.LoaderRules(elf) is { } damage) throw new PatchException($"damaged, not patched: {damage}");
         return rw.Run(edits);
     }
 
@@ -123,12 +125,13 @@ internal sealed class ElfRewriter
         ulong strOff = 0, strAddr = 0, strSize = 0;
         var verneedWrites = new List<(ulong At, uint Value)>();
         bool stringsChange = edits.Entries.Any(e => e.StrChanged) || edits.VerneedRenames.Count > 0;
-        if (dyn is not null && dyn.TryGetValue(DT_STRTAB, out strAddr) && dyn.TryGetValue(DT_STRSZ, out strSize)
-            && !_elf.MapAddress(strAddr, strSize, out strOff))
+        // gABI: DT_STRSZ is mandatory with DT_STRTAB; without it the table's extent (and the old strings) are unknown.
+        bool hasStrings = dyn is not null && dyn.TryGetValue(DT_STRTAB, out strAddr) && dyn.TryGetValue(DT_STRSZ, out strSize);
+        if (hasStrings && !_elf.MapAddress(strAddr, strSize, out strOff))
             throw new PatchException($"DT_STRTAB 0x{strAddr:x} (DT_STRSZ 0x{strSize:x}) is not inside a loadable segment");
         if (stringsChange)
         {
-            if (dyn is null || strAddr == 0) throw new PatchException("has no DT_STRTAB/DT_STRSZ");
+            if (!hasStrings || dyn is null || strAddr == 0) throw new PatchException("has no DT_STRTAB/DT_STRSZ");
             alloc = AllocateStrings(edits, dyn, span.Slice((int)strOff, (int)strSize).ToArray(), verneedWrites);
         }
 
