@@ -4,7 +4,7 @@
 # builds fuzz/LinkDoctor.Fuzz, instruments LinkDoctor.Core.dll with SharpFuzz, runs afl-fuzz on the seeds of
 # fuzz/corpus/TARGET with the target's dictionaries for SECONDS (default 600) or until MAX_EXECS executions,
 # then prints afl's numbers (executions, edges found, bitmap coverage), appends them to fuzz/campaigns.tsv and
-# replays every crash and hang with its stack trace. Findings stay in fuzz/out/TARGET (not committed); a fixed
+# replays every crash and hang with its stack trace (with the uninstrumented copy in fuzz/out/replay-TARGET). Findings stay in fuzz/out/TARGET (not committed); a fixed
 # finding is kept as tests/fuzz-regressions/TARGET/<name>, which the normal test suite replays.
 #   Targets: elf ldcache glibc musl go macho pe explain patch
 #   Environment: FUZZ_RESUME=1 continues the previous campaign of TARGET instead of starting from the seeds;
@@ -27,11 +27,12 @@ fi
 # LinkDoctor.Core.dll instrumented by SharpFuzz, so a rebuild never changes a running campaign's binary.
 mkdir -p "$here/out"
 bin=$here/out/bin-$target
+plain=$here/out/replay-$target
 (
   flock 9
   nice -n 19 dotnet build "$here/LinkDoctor.Fuzz/LinkDoctor.Fuzz.csproj" -c Release -o "$here/out/build" -v q -nologo >"$here/out/build.log" 2>&1 \
     || { grep -E "error|warning" "$here/out/build.log" >&2; exit 1; }
-  rm -rf "$bin"; cp -r "$here/out/build" "$bin"
+  rm -rf "$bin" "$plain"; cp -r "$here/out/build" "$bin"; cp -r "$here/out/build" "$plain"
 ) 9>"$here/out/build.lock"
 "$sharpfuzz" "$bin/LinkDoctor.Core.dll" >/dev/null
 
@@ -71,5 +72,6 @@ shopt -s nullglob
 found=("$out"/default/crashes/id:* "$out"/default/hangs/id:*)
 if ((${#found[@]})); then
   echo "run.sh: replaying ${#found[@]} findings:" >&2
-  dotnet "$bin/LinkDoctor.Fuzz.dll" "$target" "${found[@]}" || true
+  # Instrumented code only runs under afl-fuzz (it writes to afl's coverage map): replay with the plain copy.
+  dotnet "$plain/LinkDoctor.Fuzz.dll" "$target" "${found[@]}" || true
 fi

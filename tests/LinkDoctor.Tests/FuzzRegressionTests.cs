@@ -12,7 +12,7 @@ namespace LinkDoctor.Tests;
 /// (fuzz/corpus/TARGET/): bit flips, bytes and words set to interesting values, truncations, chunk duplications and
 /// removals. Each input must end in a result or a documented one-line error within a time bound; a watchdog
 /// names the input that hangs and the input that crashes is written out for replay
-/// (<c>dotnet fuzz/out/bin-TARGET/LinkDoctor.Fuzz.dll TARGET FILE</c>).
+/// (<c>dotnet fuzz/out/replay-TARGET/LinkDoctor.Fuzz.dll TARGET FILE</c>).
 /// </summary>
 public sealed class FuzzRegressionTests(ITestOutputHelper output)
 {
