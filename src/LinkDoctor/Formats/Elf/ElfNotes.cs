@@ -44,7 +44,7 @@ public static class ElfNotes
         var data = file.Bytes(offset, size, source);
         var r = file.Reader;
         int p = 0;
-        while (data.Length - p >= 11) // PLANTED off-by-one (fuzzing demonstration), reverted in the next commit
+        while (data.Length - p >= 12)
         {
             uint namesz = r.U32(data[p..]), descsz = r.U32(data[(p + 4)..]), type = r.U32(data[(p + 8)..]);
             long nameStart = p + 12;
