@@ -244,6 +244,8 @@ internal static class ElfPatchVerifier
                 }
             }
         }
+        // fs/binfmt_elf.c load_elf_binary: an interpreter path not ending in NUL is ENOEXEC.
+        if (f.FindProgramHeader(PT_INTERP) is { } pi && (pi.FileSize == 0 || f.SegmentData(pi)[^1] != 0)) return "PT_INTERP is not NUL-terminated";
         return null;
     }
 }
