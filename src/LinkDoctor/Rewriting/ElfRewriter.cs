@@ -91,10 +91,13 @@ internal sealed class ElfRewriter
         if (!edits.Any) return new RewriteResult { Output = rw._in, Changed = false, Edits = edits };
         // An input that already breaks the loader's segment rules cannot be made valid: refuse it, naming the damage.
         if (ElfPatchVerifier.LoaderRules(elf) is { } damage) throw new PatchException($"damaged, not patched: {damage}");
-        // The section headers are rewritten in place: a table that overlaps the file or program headers would overwrite them.
+        // The header tables are rewritten in place: one that overlaps the file header or the other table would overwrite it.
         var eh = elf.Header;
+        ulong ehSize = (ulong)(elf.Is64 ? 64 : 52);
         ulong shEnd = eh.ShOff + (ulong)eh.ShNum * eh.ShEntSize, phEnd = eh.PhOff + (ulong)eh.PhNum * eh.PhEntSize;
-        if (eh.ShOff != 0 && eh.ShNum != 0 && (eh.ShOff < (ulong)(elf.Is64 ? 64 : 52) || eh.ShOff < phEnd && eh.PhOff < shEnd))
+        if (eh.PhOff < ehSize)
+            throw new PatchException("damaged, not patched: the program header table overlaps the ELF header");
+        if (eh.ShOff != 0 && eh.ShNum != 0 && (eh.ShOff < ehSize || eh.ShOff < phEnd && eh.PhOff < shEnd))
             throw new PatchException("damaged, not patched: the section header table overlaps the ELF header or the program headers");
         return rw.Run(edits);
     }
