@@ -65,8 +65,8 @@ execs=$(get execs_done); runtime=$(get run_time); edges=$(get edges_found); cvg=
 crashes=$(get saved_crashes); hangs=$(get saved_hangs); paths=$(get corpus_count); eps=$(get execs_per_sec)
 printf '%s: %s executions in %ss (%s/s), %s edges found, bitmap coverage %s, corpus %s, %s crashes, %s hangs\n' \
   "$target" "$execs" "$runtime" "$eps" "$edges" "$cvg" "$paths" "$crashes" "$hangs"
-[ -f "$here/campaigns.tsv" ] || printf 'date\ttarget\texecutions\tseconds\tedges_found\tbitmap_cvg\tcorpus\tcrashes\thangs\n' > "$here/campaigns.tsv"
-printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "$execs" "$runtime" "$edges" "$cvg" "$paths" "$crashes" "$hangs" >> "$here/campaigns.tsv"
+[ -f "$here/campaigns.tsv" ] || printf 'target\texecutions\tseconds\texecs_per_sec\tedges_found\tbitmap_cvg\tcrashes\thangs\tnote\n' > "$here/campaigns.tsv"
+printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$execs" "$runtime" "$eps" "$edges" "$cvg" "$crashes" "$hangs" "$(date -u +%FT%TZ)" >> "$here/campaigns.tsv"
 
 shopt -s nullglob
 found=("$out"/default/crashes/id:* "$out"/default/hangs/id:*)
