@@ -9,7 +9,11 @@ namespace LinkDoctor.IO;
 /// </summary>
 public sealed class BinaryFormatException : Exception
 {
-    public BinaryFormatException(string message, long offset = -1) : base(message) => Offset = offset;
+    public BinaryFormatException(string message, long offset = -1) : base(OneLine(message)) => Offset = offset;
+
+    /// <summary>Control characters from the file (a section name holding a newline) escaped as \xNN: the error stays one line.</summary>
+    private static string OneLine(string message) =>
+        message.Any(char.IsControl) ? string.Concat(message.Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString())) : message;
 
     /// <summary>File offset of the bad data, or -1 when no offset applies.</summary>
     public long Offset { get; }

@@ -43,7 +43,10 @@ public sealed unsafe class BinaryImage : IDisposable
 
     public int Length => _length;
 
-    public ReadOnlySpan<byte> Span => _array is not null ? _array : new ReadOnlySpan<byte>(_pointer, _length);
+    /// <summary>The bytes. Throws <see cref="ObjectDisposedException"/> once a mapped image is unmapped (never a read of unmapped memory).</summary>
+    public ReadOnlySpan<byte> Span => _array is not null ? _array
+        : _pointer != null ? new ReadOnlySpan<byte>(_pointer, _length)
+        : throw new ObjectDisposedException(Path, "the file's mapping was released");
 
     private BinaryImage(string path, byte* mapped, int length)
     {
@@ -57,14 +60,17 @@ public sealed unsafe class BinaryImage : IDisposable
     public static BinaryImage FromBytes(string path, byte[] bytes) => new(path, bytes);
 
     /// <summary>Opens a regular file. Throws <see cref="BinaryFormatException"/> for files that are not regular or too large.</summary>
-    public static BinaryImage Open(string path)
+    public static BinaryImage Open(string path) => Open(path, MapThreshold);
+
+    /// <summary>As <see cref="Open(string)"/>, mapping files larger than <paramref name="mapThreshold"/> (the fuzz targets map every file).</summary>
+    internal static BinaryImage Open(string path, int mapThreshold)
     {
-        if (NativeFile.IsSupported) return OpenNative(path);
+        if (NativeFile.IsSupported) return OpenNative(path, mapThreshold);
         using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         long length = RandomAccess.GetLength(handle);
         if (length > int.MaxValue)
             BinaryFormatException.Throw($"file too large ({length} bytes)");
-        if (length <= MapThreshold)
+        if (length <= mapThreshold || length == 0)
         {
             var bytes = GC.AllocateUninitializedArray<byte>((int)length);
             int read = 0;
@@ -91,7 +97,7 @@ public sealed unsafe class BinaryImage : IDisposable
     }
 
     /// <summary>open, lseek, then one pread for small files or mmap for large ones; the descriptor is closed at once.</summary>
-    private static BinaryImage OpenNative(string path)
+    private static BinaryImage OpenNative(string path, int mapThreshold)
     {
         int fd = NativeFile.OpenRead(path);
         if (fd < 0) throw NativeFile.ErrorFor(-fd, path);
@@ -102,7 +108,7 @@ public sealed unsafe class BinaryImage : IDisposable
             if (length < 0) throw new IOException("not a regular file");
             if ((length > int.MaxValue || length % 4096 == 0) && Directory.Exists(path)) throw new IOException("Is a directory");
             if (length > int.MaxValue) BinaryFormatException.Throw($"file too large ({length} bytes)");
-            if (length <= MapThreshold)
+            if (length <= mapThreshold || length == 0)
             {
                 var bytes = GC.AllocateUninitializedArray<byte>((int)length);
                 int read = NativeFile.ReadAt(fd, bytes, 0);

@@ -51,10 +51,12 @@ internal static class ElfPatchVerifier
             var after = dyn.Entries.Where(e => !DynamicTags.IsString(e.Tag) && e.Tag is not (DT_STRTAB or DT_STRSZ) && !DynamicTags.IsMovableTablePointer(e.Tag))
                 .Select(e => (e.Tag, e.Value)).Order().ToList();
             if (!before.SequenceEqual(after)) return "a dynamic entry the edit does not concern changed";
-            foreach (var e in inDyn.Entries.Where(e => DynamicTags.IsMovableTablePointer(e.Tag) && e.Tag != DT_STRTAB))
+            // Tag by tag, every entry in order: a damaged file may repeat a tag, and each copy keeps (or moves with) its own table.
+            foreach (var tag in inDyn.Entries.Where(e => DynamicTags.IsMovableTablePointer(e.Tag) && e.Tag != DT_STRTAB).Select(e => e.Tag).Distinct())
             {
-                ulong want = x.Block is { } b && e.Value >= b.VStart && e.Value < b.VEnd ? (ulong)((long)e.Value + b.VDelta) : e.Value;
-                if (!dyn.TryGetValue(e.Tag, out ulong got) || got != want) return $"DT_{DynamicTagName(e.Tag)} does not point at its table";
+                var want = inDyn.Entries.Where(e => e.Tag == tag)
+                    .Select(e => x.Block is { } b && e.Value >= b.VStart && e.Value < b.VEnd ? (ulong)((long)e.Value + b.VDelta) : e.Value);
+                if (!want.SequenceEqual(dyn.Entries.Where(e => e.Tag == tag).Select(e => e.Value))) return $"DT_{DynamicTagName(tag)} does not point at its table";
             }
         }
         return null;
@@ -173,24 +175,12 @@ internal static class ElfPatchVerifier
     /// <summary>The loader's rules for segments.</summary>
     private static string? Segments(ElfFile input, ElfFile output, RewriteExpectation x)
     {
+        if (LoaderRules(output) is { } problem) return problem;
         var ph = output.ProgramHeaders;
-        ulong len = (ulong)output.Image.Length;
         var loads = ph.Where(p => p.Type == PT_LOAD).ToList();
-        if (loads.Count == 0) return "no PT_LOAD left";
         int firstLoad = ph.ToList().FindIndex(p => p.Type == PT_LOAD);
-        for (int i = 0; i < loads.Count; i++)
-        {
-            var l = loads[i];
-            if (l.Offset + l.FileSize > len) return $"PT_LOAD at 0x{l.VirtualAddress:x} runs past the end of the file";
-            if (l.FileSize > l.MemorySize) return $"PT_LOAD at 0x{l.VirtualAddress:x} has p_filesz > p_memsz";
-            // glibc: "ELF load command address/offset not page-aligned".
-            if ((l.VirtualAddress - l.Offset) % 0x1000 != 0) return $"PT_LOAD at 0x{l.VirtualAddress:x}: address and offset are not congruent modulo the page size";
-            if (i > 0 && loads[i - 1].VirtualAddress + loads[i - 1].MemorySize > l.VirtualAddress)
-                return $"PT_LOAD at 0x{l.VirtualAddress:x} overlaps the previous one or is out of order";
-        }
         foreach (var l in loads.Where(l => !input.ProgramHeaders.Any(p => p.Type == PT_LOAD && p.Offset == l.Offset && p.VirtualAddress == l.VirtualAddress)))
             if ((l.VirtualAddress - l.Offset) % x.PageSize != 0) return $"the new PT_LOAD is not aligned to 0x{x.PageSize:x}";
-        ulong delta0 = loads[0].VirtualAddress - loads[0].Offset;
         // The gABI wants PT_PHDR and PT_INTERP before any PT_LOAD; an input that already breaks it (patchelf sorts
         // PT_INTERP last, and the kernel and glibc accept that) is not made worse by keeping its order.
         int inputFirstLoad = input.ProgramHeaders.ToList().FindIndex(p => p.Type == PT_LOAD);
@@ -199,18 +189,10 @@ internal static class ElfPatchVerifier
         {
             var p = ph[i];
             if (inputOrdered && p.Type is PT_PHDR or PT_INTERP && i > firstLoad) return $"{SegmentTypeName(p.Type)} comes after a PT_LOAD in the program header table";
-            if (p.Type is PT_PHDR or PT_INTERP or PT_DYNAMIC or PT_NOTE or PT_GNU_PROPERTY or PT_GNU_EH_FRAME && p.FileSize > 0)
+            if (p.Type == PT_DYNAMIC && p.FileSize > 0)
             {
                 var host = loads.FirstOrDefault(l => l.Offset <= p.Offset && p.Offset + p.FileSize <= l.Offset + l.FileSize);
-                if (host.Type != PT_LOAD) return $"{SegmentTypeName(p.Type)} is not inside a PT_LOAD";
-                if (p.VirtualAddress != p.Offset + (host.VirtualAddress - host.Offset)) return $"{SegmentTypeName(p.Type)}: address and offset disagree with its PT_LOAD";
-                if (p.Type == PT_PHDR)
-                {
-                    if (p.Offset != output.Header.PhOff || p.FileSize != output.Header.PhNum * (ulong)(output.Is64 ? 56 : 32)) return "PT_PHDR does not describe the program header table";
-                    // Kernels before 5.18 pass AT_PHDR = first load address + e_phoff.
-                    if (host.VirtualAddress - host.Offset != delta0) return "the program header table is not where the first PT_LOAD maps it";
-                }
-                if (p.Type == PT_DYNAMIC && (host.Flags & PF_W) == 0 && input.ProgramHeaders.FirstOrDefault(q => q.Type == PT_LOAD && q.Offset <= input.FindProgramHeader(PT_DYNAMIC)!.Value.Offset && input.FindProgramHeader(PT_DYNAMIC)!.Value.Offset < q.Offset + q.FileSize) is { } old && (old.Flags & PF_W) != 0)
+                if ((host.Flags & PF_W) == 0 && input.ProgramHeaders.FirstOrDefault(q => q.Type == PT_LOAD && q.Offset <= input.FindProgramHeader(PT_DYNAMIC)!.Value.Offset && input.FindProgramHeader(PT_DYNAMIC)!.Value.Offset < q.Offset + q.FileSize) is { } old && (old.Flags & PF_W) != 0)
                     return "the dynamic section is no longer in a writable segment";
             }
         }
@@ -222,6 +204,48 @@ internal static class ElfPatchVerifier
         if (x.AddedGnuStack && (stack is null || (stack.Value.Flags & PF_X) != 0)) return "no non-executable PT_GNU_STACK";
         if (output.Dynamic is { } d && d.TryGetValue(DT_STRTAB, out ulong st) && d.TryGetValue(DT_STRSZ, out ulong ss) && !output.MapAddress(st, ss, out _))
             return "DT_STRTAB is not inside a PT_LOAD";
+        return null;
+    }
+
+    /// <summary>
+    /// The segment rules of the kernel (fs/binfmt_elf.c) and glibc (elf/dl-load.c <c>_dl_map_object_from_fd</c>)
+    /// that one file obeys on its own. The patcher refuses an input that breaks them (it could not be made valid),
+    /// and checks its output against them.
+    /// </summary>
+    internal static string? LoaderRules(ElfFile f)
+    {
+        var ph = f.ProgramHeaders;
+        ulong len = (ulong)f.Image.Length;
+        var loads = ph.Where(p => p.Type == PT_LOAD).ToList();
+        if (loads.Count == 0) return "no PT_LOAD segment";
+        for (int i = 0; i < loads.Count; i++)
+        {
+            var l = loads[i];
+            if (l.Offset + l.FileSize > len || l.Offset + l.FileSize < l.Offset) return $"PT_LOAD at 0x{l.VirtualAddress:x} runs past the end of the file";
+            if (l.FileSize > l.MemorySize) return $"PT_LOAD at 0x{l.VirtualAddress:x} has p_filesz > p_memsz";
+            // glibc: "ELF load command address/offset not page-aligned".
+            if ((l.VirtualAddress - l.Offset) % 0x1000 != 0) return $"PT_LOAD at 0x{l.VirtualAddress:x}: address and offset are not congruent modulo the page size";
+            if (i > 0 && loads[i - 1].VirtualAddress + loads[i - 1].MemorySize > l.VirtualAddress)
+                return $"PT_LOAD at 0x{l.VirtualAddress:x} overlaps the previous one or is out of order";
+        }
+        ulong delta0 = loads[0].VirtualAddress - loads[0].Offset;
+        foreach (var p in ph)
+        {
+            if (p.Type is PT_PHDR or PT_INTERP or PT_DYNAMIC or PT_NOTE or PT_GNU_PROPERTY or PT_GNU_EH_FRAME && p.FileSize > 0)
+            {
+                var host = loads.FirstOrDefault(l => l.Offset <= p.Offset && p.Offset + p.FileSize <= l.Offset + l.FileSize);
+                if (host.Type != PT_LOAD) return $"{SegmentTypeName(p.Type)} is not inside a PT_LOAD";
+                if (p.VirtualAddress != p.Offset + (host.VirtualAddress - host.Offset)) return $"{SegmentTypeName(p.Type)}: address and offset disagree with its PT_LOAD";
+                if (p.Type == PT_PHDR)
+                {
+                    if (p.Offset != f.Header.PhOff || p.FileSize != f.Header.PhNum * (ulong)(f.Is64 ? 56 : 32)) return "PT_PHDR does not describe the program header table";
+                    // Kernels before 5.18 pass AT_PHDR = first load address + e_phoff.
+                    if (host.VirtualAddress - host.Offset != delta0) return "the program header table is not where the first PT_LOAD maps it";
+                }
+            }
+        }
+        // fs/binfmt_elf.c load_elf_binary: an interpreter path not ending in NUL is ENOEXEC.
+        if (f.FindProgramHeader(PT_INTERP) is { } pi && (pi.FileSize == 0 || f.SegmentData(pi)[^1] != 0)) return "PT_INTERP is not NUL-terminated";
         return null;
     }
 }

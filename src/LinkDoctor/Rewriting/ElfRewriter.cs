@@ -89,6 +89,16 @@ internal sealed class ElfRewriter
         var edits = ElfEdits.Apply(elf, ops, machineOf);
         var rw = new ElfRewriter(elf);
         if (!edits.Any) return new RewriteResult { Output = rw._in, Changed = false, Edits = edits };
+        // An input that already breaks the loader's segment rules cannot be made valid: refuse it, naming the damage.
+        if (ElfPatchVerifier.LoaderRules(elf) is { } damage) throw new PatchException($"damaged, not patched: {damage}");
+        // The header tables are rewritten in place: one that overlaps the file header or the other table would overwrite it.
+        var eh = elf.Header;
+        ulong ehSize = (ulong)(elf.Is64 ? 64 : 52);
+        ulong shEnd = eh.ShOff + (ulong)eh.ShNum * eh.ShEntSize, phEnd = eh.PhOff + (ulong)eh.PhNum * eh.PhEntSize;
+        if (eh.PhOff < ehSize)
+            throw new PatchException("damaged, not patched: the program header table overlaps the ELF header");
+        if (eh.ShOff != 0 && eh.ShNum != 0 && (eh.ShOff < ehSize || eh.ShOff < phEnd && eh.PhOff < shEnd))
+            throw new PatchException("damaged, not patched: the section header table overlaps the ELF header or the program headers");
         return rw.Run(edits);
     }
 
@@ -123,12 +133,13 @@ internal sealed class ElfRewriter
         ulong strOff = 0, strAddr = 0, strSize = 0;
         var verneedWrites = new List<(ulong At, uint Value)>();
         bool stringsChange = edits.Entries.Any(e => e.StrChanged) || edits.VerneedRenames.Count > 0;
-        if (dyn is not null && dyn.TryGetValue(DT_STRTAB, out strAddr) && dyn.TryGetValue(DT_STRSZ, out strSize)
-            && !_elf.MapAddress(strAddr, strSize, out strOff))
+        // gABI: DT_STRSZ is mandatory with DT_STRTAB; without it the table's extent (and the old strings) are unknown.
+        bool hasStrings = dyn is not null && dyn.TryGetValue(DT_STRTAB, out strAddr) && dyn.TryGetValue(DT_STRSZ, out strSize);
+        if (hasStrings && !_elf.MapAddress(strAddr, strSize, out strOff))
             throw new PatchException($"DT_STRTAB 0x{strAddr:x} (DT_STRSZ 0x{strSize:x}) is not inside a loadable segment");
         if (stringsChange)
         {
-            if (dyn is null || strAddr == 0) throw new PatchException("has no DT_STRTAB/DT_STRSZ");
+            if (!hasStrings || dyn is null || strAddr == 0) throw new PatchException("has no DT_STRTAB/DT_STRSZ");
             alloc = AllocateStrings(edits, dyn, span.Slice((int)strOff, (int)strSize).ToArray(), verneedWrites);
         }
 
