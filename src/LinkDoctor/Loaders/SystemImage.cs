@@ -1,0 +1,26 @@
+using LinkDoctor.Formats;
+using LinkDoctor.IO;
+
+namespace LinkDoctor.Loaders;
+
+/// <summary>
+/// A library the loader takes from somewhere LinkDoctor cannot read: the dyld shared cache, or a Windows system DLL
+/// of a system that is not under --root. It is found (the graph has an object for it) but its contents are
+/// unknown: it names no dependencies, and symbol checks assume it provides what is asked of it.
+/// </summary>
+public sealed class SystemImage(string path, BinaryFormat format, string machine) : ILoadableObject
+{
+    public BinaryFormat Format => format;
+    public BinaryImage Image { get; } = BinaryImage.FromBytes(path, []);
+    public string Machine => machine;
+    public bool Is64 => true;
+    public bool IsBigEndian => false;
+    public ObjectKind Kind => ObjectKind.SharedLibrary;
+    public string? Interpreter => null;
+    public string? InstallName => path;
+    public IReadOnlyList<Dependency> Dependencies => [];
+    public IReadOnlyList<SearchPath> SearchPaths => [];
+    public IEnumerable<ImportedSymbol> Imports => [];
+    public IEnumerable<ExportedSymbol> Exports => [];
+    public IReadOnlyList<Anomaly> Anomalies => [];
+}
