@@ -53,9 +53,12 @@ public sealed class DyldMessages : IMessageCatalog
 
     public IReadOnlyList<MessageTemplate> Messages { get; } =
     [
-        LibraryNotLoaded, LibraryNotLoaded2, SymbolNotFound, SymbolNotFound2, Dlopen, TriedNoSuchFile, TriedError, IncompatibleArchitecture,
-        FatMissingArchitecture, NotMachO, NoRpaths, FlatSymbolNotFound, AbortTrap,
+        LibraryNotLoaded, LibraryNotLoaded2, SymbolNotFound, SymbolNotFound2, Dlopen, FlatSymbolNotFound,
     ];
+
+    /// <summary>The pieces of a Reason and the shell's line after the abort: rendered by the model, matched inside the messages above.</summary>
+    public static IReadOnlyList<MessageTemplate> Pieces { get; } =
+        [TriedNoSuchFile, TriedError, IncompatibleArchitecture, FatMissingArchitecture, NotMachO, NoRpaths, AbortTrap];
 
     /// <summary>Declared after the templates: static fields initialise in order, and the list above reads them.</summary>
     public static DyldMessages Instance { get; } = new();

@@ -44,13 +44,11 @@ public sealed class WindowsMessages : IMessageCatalog
         "Windows hard-error dialog \"{Application Error} The application was unable to start correctly (0x%lx). Click OK to close the application.\" with STATUS_INVALID_IMAGE_FORMAT 0xC000007B");
     public static readonly MessageTemplate InvalidImageFormatExit = new("windows.invalid-image-format-exit", "windows", "exit code -1073741701",
         Erref + "0xC000007B STATUS_INVALID_IMAGE_FORMAT as a process exit code (signed)");
-    public static readonly MessageTemplate ExitCode = new("windows.exit-code", "windows", "exit code {code} ({status} {name})",
-        "the process exit code of a start the loader refused: the NTSTATUS of LdrInitializeThunk's failure as a signed 32-bit number ([MS-ERREF] 2.3.1)");
 
     public IReadOnlyList<MessageTemplate> Messages { get; } =
     [
         ModNotFound, ProcNotFound, BadExeFormat, DllNotFound, DllNotFoundUi, DllNotFoundStatus, DllNotFoundStatusUpper, DllNotFoundExit,
-        EntryPointNotFound, OrdinalNotFound, InvalidImageFormat, InvalidImageFormatUi, InvalidImageFormatExit, ExitCode,
+        EntryPointNotFound, OrdinalNotFound, InvalidImageFormat, InvalidImageFormatUi, InvalidImageFormatExit,
     ];
 
     /// <summary>Declared after the templates: static fields initialise in order, and the list above reads them.</summary>
