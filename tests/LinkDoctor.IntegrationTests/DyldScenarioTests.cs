@@ -315,4 +315,25 @@ public sealed class DyldScenarioTests(ITestOutputHelper output)
         Assert.Equal(1, w.ExitCode);
         Assert.Contains("Library not loaded: @rpath/libfoo.dylib", w.Stdout);
     }
+
+    /// <summary>
+    /// check --target macos-…: the minimum OS (LC_BUILD_VERSION minos, as llvm-objdump reads it) against the release
+    /// (MachOFile::loadableIntoProcess) and the slice for the architecture (MachOFile::compatibleSlice), on a thin and a
+    /// universal file.
+    /// </summary>
+    [Fact]
+    public void CheckMacOsTargets()
+    {
+        string main = Path.Combine(Fixture(), "main");
+        string minos = Regex.Match(Tool.Run("llvm-objdump-14", ["--macho", "--private-headers", main]).Stdout, @"minos (\S+)").Groups[1].Value;
+        Assert.Equal("11.0", minos);
+        Assert.Equal(1, Tool.LinkDoctor("check", "--target", "macos-10.15-arm64", main).ExitCode);
+        Assert.Equal(0, Tool.LinkDoctor("check", "--target", "macos-11.0-arm64", main).ExitCode);
+        var x86 = Tool.LinkDoctor("check", "--target", "macos-12-x86_64", main);
+        Assert.Equal(1, x86.ExitCode);
+        Assert.Contains("(have 'arm64', need 'x86_64')", x86.Stdout);
+        string universal = Path.Combine(NativeCorpora.MachO(), "main-universal");
+        Assert.Equal(0, Tool.LinkDoctor("check", "--target", "macos-12-x86_64", universal).ExitCode);
+        Assert.Equal(0, Tool.LinkDoctor("check", "--target", "macos-12-arm64", universal).ExitCode);
+    }
 }

@@ -120,7 +120,7 @@ public sealed class NeverExecuteTests(ITestOutputHelper output)
         [
             ["tree"], ["tree", "--json", "--verbose"], ["tree", "--flat"], ["tree", "--root", "{out}/root"], ["tree", "--json", "--root", "{out}/root"],
             ["why"], ["why", "--json", "--root", "{out}/root"], ["why", "--root", "{out}/root", "--env", "PATH=C:\\app", "--env", "DYLD_LIBRARY_PATH=/app"],
-            ["why", "--dlopen", "--root", "{out}/root"], ["inspect", "--json"], ["symbols"],
+            ["why", "--dlopen", "--root", "{out}/root"], ["inspect", "--json"], ["symbols"], ["check", "--target", "macos-11.0-arm64"],
         ];
         foreach (var program in new[] { "root/app/prog.exe", "root/app/mark.dll", "root/app/macho" })
             foreach (var l in lines) yield return [program, l];
