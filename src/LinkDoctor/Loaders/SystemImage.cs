@@ -24,3 +24,16 @@ public sealed class SystemImage(string path, BinaryFormat format, string machine
     public IEnumerable<ExportedSymbol> Exports => [];
     public IReadOnlyList<Anomaly> Anomalies => [];
 }
+
+/// <summary>Paths as the target's process sees them, for the loaders of foreign systems (dyld, Windows).</summary>
+internal static class ProcessPaths
+{
+    /// <summary>The program's path inside the root when it lies there, else its full host path.</summary>
+    public static string MainPath(LoadRequest request)
+    {
+        string hostFull = System.IO.Path.GetFullPath(request.Program);
+        if (request.Root.IsHost) return RootedFileSystem.Host.Resolve(hostFull) is { Exists: true } hr ? hr.RealPath : hostFull;
+        string prefix = request.Root.Root.TrimEnd('/') + "/";
+        return hostFull.StartsWith(prefix, StringComparison.Ordinal) ? "/" + hostFull[prefix.Length..] : hostFull;
+    }
+}

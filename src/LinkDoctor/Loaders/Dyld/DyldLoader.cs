@@ -80,14 +80,7 @@ public sealed class DyldLoader
     {
         string argv0 = request.Argv0;
         string hostFull = Path.GetFullPath(request.Program);
-        // The main executable's path as the process sees it: inside the root when the file lies there.
-        string mainPath = hostFull;
-        if (!request.Root.IsHost)
-        {
-            string prefix = request.Root.Root.TrimEnd('/') + "/";
-            if (hostFull.StartsWith(prefix, StringComparison.Ordinal)) mainPath = "/" + hostFull[prefix.Length..];
-        }
-        else if (RootedFileSystem.Host.Resolve(hostFull) is { Exists: true } hr) mainPath = hr.RealPath;
+        string mainPath = ProcessPaths.MainPath(request);
         var mainObj = new LoadedObject { Name = argv0, Path = mainPath, RealPath = mainPath, File = main, Source = SearchSource.Main };
         var graph = new LoadGraph { Main = mainObj, Model = Model };
         graph.Own(file.Image);

@@ -74,22 +74,15 @@ public sealed class WindowsLoader
 
     private static LoadGraph Load(LoadRequest request, BinaryFile file, PeFile main)
     {
-        string hostFull = System.IO.Path.GetFullPath(request.Program);
-        string mainPath = hostFull;
-        if (!request.Root.IsHost)
-        {
-            string prefix = request.Root.Root.TrimEnd('/') + "/";
-            if (hostFull.StartsWith(prefix, StringComparison.Ordinal)) mainPath = "/" + hostFull[prefix.Length..];
-        }
+        string mainPath = ProcessPaths.MainPath(request);
         var mainObj = new LoadedObject { Name = request.Argv0, Path = mainPath, RealPath = mainPath, File = main, Source = SearchSource.Main };
         mainObj.Names.Add(System.IO.Path.GetFileName(mainPath));
         var graph = new LoadGraph { Main = mainObj, Model = Model };
         graph.Own(file.Image);
         graph.Objects.Add(mainObj);
-        string? windowsDir = null;
-        var loader = new WindowsLoader(request, graph, main, System.IO.Path.GetDirectoryName(mainPath) ?? "/", null);
-        windowsDir = loader.FindCi("/Windows") is { } w && Directory.Exists(w) ? "/Windows" : null;
-        loader = new WindowsLoader(request, graph, main, System.IO.Path.GetDirectoryName(mainPath) ?? "/", windowsDir);
+        string appDir = System.IO.Path.GetDirectoryName(mainPath) ?? "/";
+        string? windowsDir = new WindowsLoader(request, graph, main, appDir, null).FindCi("/Windows") is { } w && Directory.Exists(w) ? "/Windows" : null;
+        var loader = new WindowsLoader(request, graph, main, appDir, windowsDir);
         Loaders.AddOrUpdate(graph, loader);
         if (windowsDir is null)
             graph.Assumptions.Add("no Windows directory under the root: the usual system DLLs (KnownDLLs, ucrtbase.dll, the API set hosts …) are assumed present in System32; the Visual C++ runtime DLLs are not");
@@ -169,8 +162,7 @@ public sealed class WindowsLoader
             if (Try(name, _windowsDir + "/System32/" + lookup, via ?? WindowsSearch.KnownDlls, importer, tried, delay, via) is { } k) return k;
         }
         // The application directory; for a DLL opened with LOAD_WITH_ALTERED_SEARCH_PATH, its own directory.
-        string first = _main.IsDll ? _appDir : _appDir;
-        foreach (var (dir, source) in Directories(first))
+        foreach (var (dir, source) in Directories(_appDir))
         {
             if (Try(name, dir.TrimEnd('/') + "/" + lookup, via ?? source, importer, tried, delay, via) is { } found) return found;
             if (tried.Count > 0 && tried[^1].Outcome == CandidateOutcome.Fatal) return Missing(name, importer, tried, delay, tried[^1].Detail);
