@@ -13,7 +13,7 @@ PACKAGES=(
   gcc-i686-linux-gnu libc6-dev-i386-cross
   gcc-s390x-linux-gnu libc6-dev-s390x-cross
   llvm-14 clang-14 lld-14
-  gcc-mingw-w64-x86-64
+  gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 wine64 wine
   golang-go golang-github-mattn-go-sqlite3-dev libsqlite3-dev
   qemu-user patchelf pax-utils libtree python3-pyelftools
   hyperfine graphviz

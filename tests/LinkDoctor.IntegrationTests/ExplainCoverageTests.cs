@@ -6,7 +6,7 @@ namespace LinkDoctor.IntegrationTests;
 /// <summary>
 /// Every class explain knows has a test whose input the real component printed on this machine during the run
 /// (<see cref="ExplainRealTests"/>, <see cref="ExplainScenarioTests"/>), except dyld's and Windows' (and Go's plugin
-/// runtime throws, whose catalogue lands from another branch), which are tested with their source's words
+/// runtime throws, which need a broken toolchain to print), which are tested with their source's words
 /// (<see cref="ExplainForeignTests"/>), and the few glibc texts no glibc here can print, listed with the reason. A
 /// class added without a test fails this.
 /// </summary>

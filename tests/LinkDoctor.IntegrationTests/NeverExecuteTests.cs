@@ -98,4 +98,49 @@ public sealed class NeverExecuteTests(ITestOutputHelper output)
             Assert.Equal(["interp", "needed", "preload"], Directory.EnumerateFiles(markers).Select(f => Path.GetFileName(f)).Order().ToArray());
         }
     }
+
+    /// <summary>
+    /// PE and Mach-O: a DLL whose DllMain leaves a marker (through Wine's Z: drive, were binfmt_misc ever to hand the
+    /// file to Wine) under an exe that imports it, and Mach-O files (which nothing here can run) under every command
+    /// line the dyld and Windows models added: tree (--json, --flat, --verbose), why (--json, --dlopen, --env), --root.
+    /// </summary>
+    private static string PeFixture() => Fixtures.Build("never-execute-pe", """
+        mkdir -p "$OUT/markers" "$OUT/root/app"
+        x86_64-w64-mingw32-gcc -shared -o "$OUT/root/app/mark.dll" mark.c -DMARK="\"Z:$OUT/markers/dllmain\"" -Wl,--out-implib,libmark.a
+        x86_64-w64-mingw32-gcc -o "$OUT/root/app/prog.exe" prog.c -L. -lmark
+        clang-14 --target=arm64-apple-macos11 -c m.c -o m.o
+        ld64.lld-14 -arch arm64 -platform_version macos 11.0 12.0 -o "$OUT/root/app/macho" m.o libSystem.tbd -rpath @executable_path
+        """,
+        ("mark.c", "#include <windows.h>\nBOOL WINAPI DllMain(HINSTANCE h, DWORD r, LPVOID p) { if (r == DLL_PROCESS_ATTACH) CloseHandle(CreateFileA(MARK, GENERIC_WRITE, 0, 0, CREATE_ALWAYS, 0, 0)); return TRUE; }\n__declspec(dllexport) int marked(void) { return 1; }\n"),
+        ("prog.c", "__declspec(dllimport) int marked(void);\nint main(void) { return marked(); }\n"),
+        ("m.c", "int puts(const char *);\nint main(void) { return puts(\"x\"); }\n"),
+        ("libSystem.tbd", "--- !tapi-tbd\ntbd-version: 4\ntargets: [ arm64-macos ]\ninstall-name: '/usr/lib/libSystem.B.dylib'\nexports:\n  - targets: [ arm64-macos ]\n    symbols: [ _puts, dyld_stub_binder ]\n...\n"));
+
+    public static IEnumerable<object[]> ForeignCommands()
+    {
+        string[][] lines =
+        [
+            ["tree"], ["tree", "--json", "--verbose"], ["tree", "--flat"], ["tree", "--root", "{out}/root"], ["tree", "--json", "--root", "{out}/root"],
+            ["why"], ["why", "--json", "--root", "{out}/root"], ["why", "--root", "{out}/root", "--env", "PATH=C:\\app", "--env", "DYLD_LIBRARY_PATH=/app"],
+            ["why", "--dlopen", "--root", "{out}/root"], ["inspect", "--json"], ["symbols"], ["check", "--target", "macos-11.0-arm64"],
+        ];
+        foreach (var program in new[] { "root/app/prog.exe", "root/app/mark.dll", "root/app/macho" })
+            foreach (var l in lines) yield return [program, l];
+    }
+
+    [Theory]
+    [MemberData(nameof(ForeignCommands))]
+    public void NoCommandRunsAPeOrMachOFile(string program, string[] command)
+    {
+        string outDir = PeFixture();
+        string markers = Path.Combine(outDir, "markers");
+        lock (typeof(NeverExecuteTests))
+        {
+            var args = command.Select(a => a.Replace("{out}", outDir)).Append(Path.Combine(outDir, program)).ToArray();
+            var r = Tool.LinkDoctor(args);
+            output.WriteLine($"linkdoctor {string.Join(' ', args)}: exit {r.ExitCode}\n{r.Stdout}{r.Stderr}");
+            Assert.True(r.ExitCode is 0 or 1 or 2 && !r.Stderr.Contains("Unhandled", StringComparison.Ordinal), $"exit {r.ExitCode}: {r.Stderr}");
+            Assert.Empty(Directory.EnumerateFiles(markers));
+        }
+    }
 }

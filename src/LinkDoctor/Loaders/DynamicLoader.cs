@@ -3,6 +3,8 @@ using LinkDoctor.Formats;
 using LinkDoctor.IO;
 using LinkDoctor.Loaders.Glibc;
 using LinkDoctor.Loaders.Musl;
+using LinkDoctor.Loaders.Dyld;
+using LinkDoctor.Loaders.Windows;
 
 namespace LinkDoctor.Loaders;
 
@@ -34,7 +36,7 @@ public interface ILoaderModel
 /// <summary>The loaders LinkDoctor models, and the choice among them.</summary>
 public static class LoaderRegistry
 {
-    public static IReadOnlyList<ILoaderModel> All { get; } = [GlibcLoader.Model, MuslLoader.Model];
+    public static IReadOnlyList<ILoaderModel> All { get; } = [GlibcLoader.Model, MuslLoader.Model, DyldLoader.Model, WindowsLoader.Model];
 
     public static ILoaderModel? Find(string name) => All.FirstOrDefault(l => l.Name == name);
 

@@ -13,6 +13,13 @@ public static class TreeRenderer
     public static string Flat(LoadGraph g)
     {
         var sb = new StringBuilder();
+        if (g.Main.File is not Formats.Elf.ElfFile)
+        {
+            // dyld and Windows have no trace mode of their own: the link map in load order, as ldd would print it.
+            foreach (var o in g.Objects.Where(o => !o.IsMain))
+                sb.Append('\t').Append(o.Name).Append(" => ").Append(o.Found ? o.Path : "not found").Append('\n');
+            return sb.ToString();
+        }
         if (g.Main.Elf?.Dynamic is null) { sb.Append("\tnot a dynamic executable\n"); return sb.ToString(); }
         if (g.TracesWhileLoading)
         {

@@ -7,8 +7,6 @@ namespace LinkDoctor.Diagnosis.Explain;
 /// Every message catalogue <c>explain</c> reads logs with: each registered loader's own (<see cref="LoaderRegistry.All"/>,
 /// so a loader added there brings its messages along), the shell's, and the catalogues of the components that are
 /// not loaders (linkers, <c>go build</c>, glibc's static-link warning, the runtimes that wrap <c>dlerror()</c>).
-/// The catalogues in <see cref="PendingCatalogs"/> stand in for ones other branches are writing; each gives way as
-/// soon as a registered catalogue speaks for its component.
 /// </summary>
 public static class MessageCatalogs
 {
@@ -19,23 +17,9 @@ public static class MessageCatalogs
         GoBuildMessages.Instance, RuntimeWrapperMessages.Instance, GoPluginMessages.Instance,
     ];
 
-    /// <summary>The registered catalogues: loaders first, then the other components.</summary>
-    public static IReadOnlyList<IMessageCatalog> Registered =>
+    /// <summary>Every catalogue <c>explain</c> uses: loaders first, then the other components.</summary>
+    public static IReadOnlyList<IMessageCatalog> All =>
         [.. LoaderRegistry.All.Select(l => l.Messages).Distinct(), .. Components.Where(c => !LoaderRegistry.All.Any(l => l.Messages.GetType() == c.GetType()))];
-
-    /// <summary>
-    /// Every catalogue <c>explain</c> uses: the registered ones, and the pending ones for components no registered
-    /// catalogue covers yet (dyld, Windows, Go's plugin package until their branches land).
-    /// </summary>
-    public static IReadOnlyList<IMessageCatalog> All
-    {
-        get
-        {
-            var registered = Registered;
-            var covered = registered.SelectMany(c => c.Messages).Select(m => m.Component).ToHashSet(StringComparer.Ordinal);
-            return [.. registered, .. PendingCatalogs.All.Where(p => !p.Messages.Any(m => covered.Contains(m.Component)))];
-        }
-    }
 
     /// <summary>Every template of <see cref="All"/>, each id once (the first catalogue that has it wins).</summary>
     public static IReadOnlyList<MessageTemplate> Templates
